@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Runs every tests/**/*.test.ts with node's built-in test runner (TypeScript through tsx).
+// Node 20's --test takes no globs, so the files are listed here. Extra args pass through
+// (e.g. `npm test -- tests/stack.test.ts` runs one file).
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const args = process.argv.slice(2);
+const explicit = args.filter((a) => a.endsWith('.ts'));
+const flags = args.filter((a) => !a.endsWith('.ts'));
+
+function findTests(dir) {
+  const out = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...findTests(full));
+    else if (entry.name.endsWith('.test.ts')) out.push(path.relative(root, full));
+  }
+  return out.sort();
+}
+
+const files = explicit.length ? explicit : findTests(path.join(root, 'tests'));
+if (files.length === 0) {
+  console.error('No test files found under tests/.');
+  process.exit(1);
+}
+// Two test files at a time: the machine has 2 cores and the detector tests are CPU-bound.
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, CLOUDBENCH_TEST: '1' } },
+);
+process.exit(result.status ?? 1);

@@ -1,0 +1,82 @@
+/**
+ * Boundary types shared by every storage and inference adapter.
+ *
+ * Adapters never throw for a failed *measured* call: in a benchmark a failure is data, so it comes
+ * back as a CallRecord with ok=false and an errorCode. Housekeeping calls (list, delete, ensure)
+ * throw, because a run cannot go on sensibly without them.
+ */
+
+/** What every measured call reports. Times are from the monotonic clock (performance.now()). */
+export interface CallRecord {
+  /** Wall-clock start, epoch milliseconds (for humans and for ordering across processes). */
+  startedAt: number;
+  /** Monotonic duration of the whole call including retries, milliseconds. */
+  durationMs: number;
+  /** Time to first byte of the response body (downloads only), milliseconds. */
+  ttfbMs?: number;
+  /** Payload bytes sent (upload, inference) or received (download). */
+  bytes: number;
+  /** HTTP attempts the SDK made (1 = no retry). */
+  attempts: number;
+  ok: boolean;
+  /** Service error code (e.g. NoSuchKey, BlobNotFound, ModelError) or a local code (ChecksumMismatch). */
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+export type StorageKind = 's3' | 'azure-blob';
+
+export interface GetResult {
+  record: CallRecord;
+  /** The object's bytes; undefined when the call failed. */
+  body?: Buffer;
+}
+
+export interface ObjectStore {
+  readonly kind: StorageKind;
+  /** Human-readable location, e.g. "s3://bucket (us-east-1)". Never contains secrets. */
+  readonly location: string;
+  /** Create the bucket/container if it does not exist (no-op when it does). */
+  ensureContainer(): Promise<void>;
+  /** Upload one object. `body` may be a Buffer or a Readable of exactly `size` bytes. */
+  put(key: string, body: Buffer | NodeJS.ReadableStream, size: number): Promise<CallRecord>;
+  /** Download one object completely. */
+  get(key: string): Promise<GetResult>;
+  /** All keys under a prefix (follows pagination). */
+  list(prefix: string): Promise<string[]>;
+  /** Delete the given keys (batched where the service allows). Returns how many were deleted. */
+  delete(keys: string[]): Promise<number>;
+  /** Release sockets and agents. */
+  close(): Promise<void>;
+}
+
+/** One detected object, box in source-image pixels [x1, y1, x2, y2]. */
+export interface Detection {
+  label: string;
+  classId: number;
+  score: number;
+  box: [number, number, number, number];
+}
+
+/** The JSON body the local endpoints answer with (and what adapters parse). */
+export interface ScoringResponse {
+  detections: Detection[];
+  model: string;
+  inferenceMs: number;
+}
+
+export type InferenceKind = 'sagemaker' | 'azureml' | 'http';
+
+export interface InferenceResult {
+  record: CallRecord;
+  /** Parsed response; undefined when the call failed. */
+  response?: ScoringResponse;
+}
+
+export interface InferenceEndpoint {
+  readonly kind: InferenceKind;
+  /** Human-readable location, never containing secrets. */
+  readonly location: string;
+  invoke(image: Buffer, contentType: string): Promise<InferenceResult>;
+  close(): Promise<void>;
+}
