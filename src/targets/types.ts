@@ -10,6 +10,8 @@
 export interface CallRecord {
   /** Wall-clock start, epoch milliseconds (for humans and for ordering across processes). */
   startedAt: number;
+  /** Monotonic start, performance.now() of the calling thread: orders calls and spans phases exactly. */
+  startedMono: number;
   /** Monotonic duration of the whole call including retries, milliseconds. */
   durationMs: number;
   /** Time to first byte of the response body (downloads only), milliseconds. */
@@ -42,8 +44,8 @@ export interface ObjectStore {
   put(key: string, body: Buffer | NodeJS.ReadableStream, size: number): Promise<CallRecord>;
   /** Download one object completely. */
   get(key: string): Promise<GetResult>;
-  /** All keys under a prefix (follows pagination). */
-  list(prefix: string): Promise<string[]>;
+  /** All keys under a prefix, following pagination (pageSize: keys per page, service default if absent). */
+  list(prefix: string, opts?: { pageSize?: number }): Promise<string[]>;
   /** Delete the given keys (batched where the service allows). Returns how many were deleted. */
   delete(keys: string[]): Promise<number>;
   /** Release sockets and agents. */

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Finds (and, as root with apt, installs) the system programs cloudbench uses beyond Node:
+#   aws        AWS CLI, an independent client for the local stack's S3 and SageMaker endpoints (tests)
+#   chromium   renders the PDF report (puppeteer-core drives it; nothing is downloaded)
+#   pdftotext  poppler-utils, reads the PDF back in tests; pdftoppm previews pages
+#   jupyter    jupyter-nbconvert + jupyter-client, runs the tslab notebooks headless
+# Usage: scripts/system-deps.sh [--check] [aws] [chromium] [pdftotext] [jupyter]   (default: all)
+set -euo pipefail
+
+check_only=0
+wanted=()
+for arg in "$@"; do
+  case "$arg" in
+    --check) check_only=1 ;;
+    aws|chromium|pdftotext|jupyter) wanted+=("$arg") ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "system-deps: unknown item '$arg' (known: aws chromium pdftotext jupyter)" >&2; exit 2 ;;
+  esac
+done
+[ ${#wanted[@]} -gt 0 ] || wanted=(aws chromium pdftotext jupyter)
+
+# item -> command that proves it is there, and the Debian packages that provide it
+has() {
+  case "$1" in
+    aws) command -v aws >/dev/null 2>&1 ;;
+    chromium) [ -n "${PUPPETEER_EXECUTABLE_PATH:-}" ] && [ -x "$PUPPETEER_EXECUTABLE_PATH" ] \
+                || command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 ;;
+    pdftotext) command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 ;;
+    jupyter) /usr/bin/python3 -c 'import nbconvert, jupyter_client' >/dev/null 2>&1 ;;
+  esac
+}
+packages() {
+  case "$1" in
+    aws) echo awscli ;;
+    chromium) echo chromium fonts-dejavu-core ;;
+    pdftotext) echo poppler-utils ;;
+    jupyter) echo jupyter-nbconvert jupyter-client python3-ipykernel ;;
+  esac
+}
+
+missing=()
+for item in "${wanted[@]}"; do has "$item" || missing+=("$item"); done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system-deps: all present (${wanted[*]})"
+  exit 0
+fi
+
+pkgs=()
+for item in "${missing[@]}"; do read -r -a p <<<"$(packages "$item")"; pkgs+=("${p[@]}"); done
+
+if [ "$check_only" = 1 ] || [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "system-deps: missing: ${missing[*]}" >&2
+  echo "  install them with: sudo apt-get install -y --no-install-recommends ${pkgs[*]}" >&2
+  echo "  (or point PUPPETEER_EXECUTABLE_PATH at an installed Chrome/Chromium for PDF output)" >&2
+  exit 1
+fi
+
+echo "system-deps: installing ${pkgs[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+for item in "${missing[@]}"; do
+  has "$item" || { echo "system-deps: $item still missing after installing its packages" >&2; exit 1; }
+done
+echo "system-deps: installed ${missing[*]}"

@@ -1,0 +1,39 @@
+/** `cloudbench <command>`: a thin shell over the public API in index.ts. */
+import { Command, CommanderError } from 'commander';
+import { registerRunCommand } from './cli/run-command';
+import { registerStackCommands } from './cli/stack-command';
+import { isUserFacing } from './errors';
+import { VERSION } from './version';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('cloudbench')
+    .description('Measure and compare cloud ML platforms (object storage + inference endpoints) and report like a paper.')
+    .version(VERSION)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  registerStackCommands(program);
+  registerRunCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (isUserFacing(err) || process.env.CLOUDBENCH_DEBUG !== '1') {
+      console.error(`cloudbench: ${(err as Error).message ?? err}`);
+      if (!isUserFacing(err)) console.error('(set CLOUDBENCH_DEBUG=1 for the stack trace; please report it)');
+    } else {
+      console.error(err);
+    }
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Renders runner events: a live status line on a terminal, plain log lines otherwise
+ * (CI logs, pipes), so both a person watching and a log file get something readable.
+ */
+import type { RunEvent } from '../experiment/runner';
+import type { BatchRow } from '../experiment/records';
+import { formatDuration } from './output';
+
+function fmt(v: number | null, digits = 3): string {
+  return v === null ? '-' : v.toFixed(digits);
+}
+
+export function describeBatch(row: BatchRow): string {
+  const parts = [
+    `upload ${fmt(row.uploadSPerMiB)} s/MiB`,
+    `download ${fmt(row.downloadSPerMiB)} s/MiB`,
+    `inference ${fmt(row.inferenceSPerMiB)} s/MiB`,
+    `throughput ${fmt(row.throughputMiBps)} MiB/s`,
+  ];
+  const flags = [row.warmup ? 'warm-up' : '', row.status === 'failed' ? 'FAILED' : '', row.failures ? `${row.failures} failed requests` : '']
+    .filter(Boolean)
+    .join(', ');
+  return `${parts.join(', ')}${flags ? ` (${flags})` : ''}`;
+}
+
+export function createProgressRenderer(stream: NodeJS.WriteStream, opts: { live?: boolean } = {}) {
+  const live = opts.live ?? (stream.isTTY === true && process.env.CI === undefined);
+  let steps = 0;
+  let stepsDone = 0;
+  let stepsAtStart = 0;
+  let batches = 0;
+  let started = 0;
+  let errors = 0;
+  let lastLine = '';
+  let lastDatasetLog = 0;
+
+  const clear = () => {
+    if (live && lastLine) stream.write('\r\x1b[2K');
+    lastLine = '';
+  };
+  const status = (line: string) => {
+    if (!live) return;
+    const width = stream.columns ?? 100;
+    lastLine = line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line;
+    stream.write(`\r\x1b[2K${lastLine}`);
+  };
+  const log = (line: string) => {
+    clear();
+    stream.write(`${line}\n`);
+  };
+  const eta = () => {
+    const doneHere = stepsDone - stepsAtStart;
+    if (doneHere === 0) return '?';
+    const perStep = (Date.now() - started) / doneHere;
+    return formatDuration(perStep * (steps - stepsDone));
+  };
+
+  return {
+    onEvent(e: RunEvent) {
+      switch (e.type) {
+        case 'dataset': {
+          const label = e.stage === 'generate' ? 'Generating synthetic images' : 'Hashing dataset';
+          if (live) status(`${label}: ${e.done}/${e.total}`);
+          else if (e.done === e.total || Date.now() - lastDatasetLog > 5000) {
+            lastDatasetLog = Date.now();
+            log(`${label}: ${e.done}/${e.total}`);
+          }
+          if (e.done === e.total) clear();
+          break;
+        }
+        case 'start':
+          steps = e.steps;
+          stepsDone = e.stepsDone;
+          stepsAtStart = e.stepsDone;
+          batches = e.batches;
+          started = Date.now();
+          log(
+            `${e.resumed ? 'Resuming' : 'Starting'} run ${e.runId}: ${e.platforms.join(', ')} × ${e.batches} batches` +
+              (e.resumed ? ` (${e.stepsDone} of ${e.steps} platform-batches already done)` : ''),
+          );
+          log(`Results: ${e.dir}`);
+          break;
+        case 'phase': {
+          if (!live) break;
+          const elapsed = Date.now() - started;
+          const rate = elapsed > 0 ? (stepsDone - stepsAtStart) / (elapsed / 60000) : 0;
+          status(
+            `batch ${e.batch + 1}/${batches}  ${e.platform}  ${e.phase} ${e.done}/${e.total}` +
+              `  ${rate.toFixed(1)} batches/min  ETA ${eta()}  errors ${errors + e.failures}`,
+          );
+          break;
+        }
+        case 'batch':
+          stepsDone = e.stepsDone;
+          errors += e.row.failures;
+          log(`[${e.stepsDone}/${e.steps}] ${e.row.platform} batch ${e.row.batch + 1}/${batches}: ${describeBatch(e.row)}`);
+          break;
+        case 'cleanup':
+          log(`Cleaned up ${e.deleted} objects of this run on ${e.platform}.`);
+          break;
+        case 'end':
+          clear();
+          break;
+      }
+    },
+    /** Any other message, without tearing the status line. */
+    log,
+    close: clear,
+  };
+}

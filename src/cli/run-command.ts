@@ -1,0 +1,154 @@
+import type { Command } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  DEFAULTS,
+  loadExperimentConfig,
+  localDemoConfig,
+  parseExperimentConfig,
+  usesLocalStack,
+  type ExperimentConfig,
+} from '../config/experiment';
+import { UserError } from '../errors';
+import { readManifest } from '../experiment/run-store';
+import { runExperiment, type RunResult } from '../experiment/runner';
+import { BATCH_METRICS, summarizeBatches } from '../experiment/summary';
+import { startLocalStack, type LocalStack } from '../local/stack';
+import { table } from './output';
+import { createProgressRenderer } from './progress';
+
+function positiveInt(flag: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} takes a whole number ≥ 1, got ${value}`);
+    return n;
+  };
+}
+
+export interface RunCommandOptions {
+  config?: string;
+  local?: boolean;
+  batches?: number;
+  batchSize?: number;
+  json?: boolean;
+  resume?: string;
+  out?: string;
+  instances: number;
+}
+
+function findRunDir(ref: string, outDir: string): string {
+  for (const candidate of [ref, path.join(outDir, ref)]) {
+    if (fs.existsSync(path.join(candidate, 'manifest.json'))) return path.resolve(candidate);
+  }
+  throw new UserError(`no run "${ref}" found (looked for ${ref}/manifest.json and ${path.join(outDir, ref)}/manifest.json)`);
+}
+
+/** The config of a run: --config, else the resumed run's own (when it holds no redacted secret), else the local demo. */
+function chooseConfig(o: RunCommandOptions, resumeDir: string | undefined): ExperimentConfig {
+  let config: ExperimentConfig;
+  if (o.config) config = loadExperimentConfig(o.config);
+  else if (resumeDir) {
+    const saved = readManifest(resumeDir).config;
+    if (JSON.stringify(saved).includes('"***"')) {
+      throw new UserError(`run ${path.basename(resumeDir)} used secrets that are not stored: resume it with the same --config file`);
+    }
+    config = parseExperimentConfig(saved);
+  } else if (o.local) config = localDemoConfig();
+  else throw new UserError('say what to run: --config FILE, or --local for the two study platforms on the embedded stack');
+  if (o.batchSize !== undefined) config.batchSize = o.batchSize;
+  if (o.batches !== undefined) config.batches = o.batches;
+  if (o.out !== undefined) config.outDir = o.out;
+  return config;
+}
+
+export function printSummary(result: RunResult, write: (s: string) => void): void {
+  const summary = summarizeBatches(result.batches);
+  const rows = [['platform', ...BATCH_METRICS.map((m) => `${m.label} (${m.unit})`), 'batches']];
+  for (const [platform, metrics] of Object.entries(summary)) {
+    const n = Math.max(0, ...Object.values(metrics).map((s) => s?.n ?? 0));
+    rows.push([
+      platform,
+      ...BATCH_METRICS.map((m) => {
+        const s = metrics[m.key];
+        if (!s) return '-';
+        return s.sd === null ? s.mean.toFixed(3) : `${s.mean.toFixed(3)} ± ${s.sd.toFixed(3)}`;
+      }),
+      String(n),
+    ]);
+  }
+  const failed = result.batches.filter((b) => b.status === 'failed').length;
+  const warmup = result.batches.filter((b) => b.warmup).length;
+  write(`\nPer-batch means ± sd (warm-up and failed batches excluded: ${warmup} warm-up, ${failed} failed):`);
+  write(table(rows, { header: true }));
+}
+
+/** Runs an experiment as the CLI does; used by `run` and `demo`. */
+export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
+  const outDir = o.out ?? DEFAULTS.outDir;
+  const resumeDir = o.resume ? findRunDir(o.resume, outDir) : undefined;
+  const config = chooseConfig(o, resumeDir);
+  const needsStack = usesLocalStack(config);
+  if (needsStack && !o.local) {
+    throw new UserError('this config uses the local stack ("local:aws"/"local:azure"): add --local to start it for the run');
+  }
+  // With --json, stdout carries only the result line; everything human goes to stderr.
+  const human = o.json ? process.stderr : process.stdout;
+  const progress = createProgressRenderer(human);
+  const controller = new AbortController();
+  const onSignal = () => {
+    progress.log('\nInterrupted: finishing the request in flight, keeping every completed batch…');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let stack: LocalStack | undefined;
+  let runId = o.resume;
+  try {
+    if (needsStack) {
+      progress.log(`Starting the local stack (${o.instances} detector instance${o.instances > 1 ? 's' : ''})…`);
+      stack = await startLocalStack({ instances: o.instances });
+    }
+    const result = await runExperiment({
+      config,
+      local: stack?.config,
+      resumeDir,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'start') runId = e.runId;
+        progress.onEvent(e);
+      },
+    });
+    progress.close();
+    printSummary(result, (s) => human.write(`${s}\n`));
+    human.write(`\nRun folder: ${result.dir}\n`);
+    if (o.json) process.stdout.write(`${JSON.stringify({ runId: result.runId, dir: result.dir })}\n`);
+    return result;
+  } catch (err) {
+    progress.close();
+    if (controller.signal.aborted) {
+      throw new UserError(`run interrupted; completed batches are saved. Continue with: cloudbench run --resume ${runId ?? '<run-id>'}${o.local ? ' --local' : ''}${o.config ? ` --config ${o.config}` : ''}`);
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await stack?.stop();
+  }
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('measure upload, download and inference per batch on every platform of a config; writes reports/<run-id>/')
+    .option('--config <file>', 'experiment config (JSON or YAML); see README "Experiment config"')
+    .option('--local', 'start the embedded local stack for the run (needed by "local:aws"/"local:azure" platforms); without --config, runs the local demo platforms')
+    .option('--batches <n>', 'run at most N batches per platform', positiveInt('--batches'))
+    .option('--batch-size <n>', 'images per batch (default 1024, as in the study)', positiveInt('--batch-size'))
+    .option('--resume <run>', 'continue an interrupted run (its id or folder) after its last complete batch')
+    .option('--out <dir>', 'where run folders go (default: reports)')
+    .option('--instances <n>', 'with --local: detector worker threads behind the local endpoints', positiveInt('--instances'), 1)
+    .option('--json', 'print {"runId","dir"} as the last line of stdout; progress goes to stderr')
+    .action(async (o: RunCommandOptions) => {
+      await runFromCli(o);
+    });
+}

@@ -1,0 +1,344 @@
+/** The experiment config: what to run, where, and how. Parsed from JSON/YAML with clear errors. */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import type { DatasetConfig } from '../datasets/types';
+import { localPlatforms } from '../local/platforms';
+import type { LocalStackConfig } from '../local/stack-types';
+import type { InferenceTargetConfig, PlatformConfig, StorageTargetConfig } from './targets';
+import { ConfigError, Field, type Json } from './validate';
+
+export { ConfigError } from './validate';
+
+export const PHASES = ['upload', 'download', 'inference'] as const;
+export type Phase = (typeof PHASES)[number];
+export type RunOrder = 'interleaved' | 'sequential';
+
+/** A platform as written in the config: a full definition, or a platform of the local stack. */
+export type PlatformSpec = PlatformConfig | LocalPlatformRef;
+export type LocalPlatformRef = 'local:aws' | 'local:azure';
+
+export interface ExperimentConfig {
+  /** Free text shown in the report title. */
+  name: string;
+  /** name → platform, in the order written. */
+  platforms: Record<string, PlatformSpec>;
+  dataset: DatasetConfig;
+  /** Images per batch (the study: 1024). */
+  batchSize: number;
+  /** How many batches to run; null = the whole dataset. */
+  batches: number | null;
+  /** The first N batches per platform are recorded but left out of the statistics. */
+  warmupBatches: number;
+  /** Requests in flight per phase (the study's client was sequential: 1). */
+  concurrency: Record<Phase, number>;
+  order: RunOrder;
+  /** Seeds the per-batch platform shuffle (and anything else random in a run). */
+  seed: number;
+  phases: Phase[];
+  /** Fraction of a batch's requests that may fail before the batch is marked failed. */
+  failureTolerance: number;
+  /** Object keys are `<keyPrefix><run-id>/<platform>/<batch>/<image>`. */
+  keyPrefix: string;
+  /** Delete what the run uploaded (only under its own prefix) when it ends. */
+  cleanup: boolean;
+  /** Where run folders are written. */
+  outDir: string;
+}
+
+export const DEFAULTS = {
+  name: 'cloudbench comparison',
+  batchSize: 1024,
+  warmupBatches: 0,
+  concurrency: 1,
+  order: 'interleaved' as RunOrder,
+  seed: 1,
+  failureTolerance: 0.05,
+  keyPrefix: 'cloudbench/',
+  cleanup: true,
+  outDir: 'reports',
+};
+
+const TOP_KEYS = [
+  'name', 'platforms', 'dataset', 'batchSize', 'batches', 'warmupBatches', 'concurrency', 'order',
+  'seed', 'phases', 'failureTolerance', 'keyPrefix', 'cleanup', 'outDir',
+] as const;
+
+const NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** `${NAME}` in any string is replaced by the environment variable, so secrets stay out of files. */
+function expandEnv(value: Json, at: string, env: NodeJS.ProcessEnv): Json {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const v = env[name];
+      if (v === undefined) throw new ConfigError(`${at}: environment variable ${name} is not set`);
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, `${at}[${i}]`, env));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, `${at}.${k}`, env)]));
+  }
+  return value;
+}
+
+function parseCredentials(f: Field) {
+  if (!f.present) return undefined;
+  f.onlyKeys(['accessKeyId', 'secretAccessKey', 'sessionToken']);
+  return {
+    accessKeyId: f.child('accessKeyId').string(),
+    secretAccessKey: f.child('secretAccessKey').string(),
+    ...(f.child('sessionToken').present ? { sessionToken: f.child('sessionToken').string() } : {}),
+  };
+}
+
+function url(f: Field): string {
+  const s = f.string();
+  try {
+    const u = new URL(s);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+  } catch {
+    throw new ConfigError(`${f.path}: expected an http(s) URL, got ${JSON.stringify(s)}`);
+  }
+  return s;
+}
+
+function parseStorage(f: Field): StorageTargetConfig {
+  const type = f.child('type').oneOf(['s3', 'azure-blob'] as const);
+  if (type === 's3') {
+    f.onlyKeys(['type', 'bucket', 'region', 'endpoint', 'forcePathStyle', 'credentials']);
+    return {
+      type,
+      bucket: f.child('bucket').string({
+        pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+        patternHint: 'an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)',
+      }),
+      region: f.child('region').string(),
+      ...(f.child('endpoint').present ? { endpoint: url(f.child('endpoint')) } : {}),
+      ...(f.child('forcePathStyle').present ? { forcePathStyle: f.child('forcePathStyle').boolean() } : {}),
+      ...(f.child('credentials').present ? { credentials: parseCredentials(f.child('credentials')) } : {}),
+    };
+  }
+  f.onlyKeys(['type', 'container', 'connectionString', 'accountUrl', 'accountName', 'accountKey', 'sasToken']);
+  const out: StorageTargetConfig = {
+    type,
+    container: f.child('container').string({
+      pattern: /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+      patternHint: 'an Azure container name (3-63 lowercase letters, digits, single hyphens)',
+    }),
+  };
+  for (const k of ['connectionString', 'accountName', 'accountKey', 'sasToken'] as const) {
+    if (f.child(k).present) out[k] = f.child(k).string();
+  }
+  if (f.child('accountUrl').present) out.accountUrl = url(f.child('accountUrl'));
+  if (!out.connectionString && !(out.accountUrl && (out.accountKey || out.sasToken))) {
+    throw new ConfigError(`${f.path}: needs "connectionString", or "accountUrl" with "accountKey" or "sasToken"`);
+  }
+  return out;
+}
+
+function parseInference(f: Field): InferenceTargetConfig {
+  const type = f.child('type').oneOf(['sagemaker', 'azureml', 'http'] as const);
+  if (type === 'sagemaker') {
+    f.onlyKeys(['type', 'endpointName', 'region', 'endpoint', 'credentials', 'customAttributes']);
+    return {
+      type,
+      endpointName: f.child('endpointName').string(),
+      region: f.child('region').string(),
+      ...(f.child('endpoint').present ? { endpoint: url(f.child('endpoint')) } : {}),
+      ...(f.child('credentials').present ? { credentials: parseCredentials(f.child('credentials')) } : {}),
+      ...(f.child('customAttributes').present ? { customAttributes: f.child('customAttributes').string() } : {}),
+    };
+  }
+  if (type === 'azureml') {
+    f.onlyKeys(['type', 'scoringUri', 'key', 'deployment']);
+    return {
+      type,
+      scoringUri: url(f.child('scoringUri')),
+      key: f.child('key').string(),
+      ...(f.child('deployment').present ? { deployment: f.child('deployment').string() } : {}),
+    };
+  }
+  f.onlyKeys(['type', 'url', 'headers']);
+  return {
+    type,
+    url: url(f.child('url')),
+    ...(f.child('headers').present ? { headers: f.child('headers').stringMap() } : {}),
+  };
+}
+
+function parsePlatform(f: Field): PlatformSpec {
+  if (typeof f.value === 'string') {
+    if (f.value === 'local:aws' || f.value === 'local:azure') return f.value;
+    throw new ConfigError(`${f.path}: expected "local:aws", "local:azure" or an object with "storage" and "inference", got ${JSON.stringify(f.value)}`);
+  }
+  f.onlyKeys(['storage', 'inference']);
+  return { storage: parseStorage(f.child('storage')), inference: parseInference(f.child('inference')) };
+}
+
+function parseDataset(f: Field): DatasetConfig {
+  const type = f.child('type').oneOf(['folder', 'synthetic'] as const);
+  if (type === 'folder') {
+    f.onlyKeys(['type', 'path']);
+    return { type, path: f.child('path').string() };
+  }
+  f.onlyKeys(['type', 'count', 'seed', 'cacheDir']);
+  return {
+    type,
+    count: f.child('count').int({ min: 1, max: 10_000_000 }),
+    seed: f.child('seed').int({ min: 0, default: 1 }),
+    ...(f.child('cacheDir').present ? { cacheDir: f.child('cacheDir').string() } : {}),
+  };
+}
+
+/** Validates a raw config object (already read from JSON/YAML). Paths in errors start at `config`. */
+export function parseExperimentConfig(raw: Json, env: NodeJS.ProcessEnv = process.env): ExperimentConfig {
+  const root = new Field('config', expandEnv(raw, 'config', env));
+  root.onlyKeys(TOP_KEYS);
+  const platformsField = root.child('platforms');
+  const platforms: Record<string, PlatformSpec> = {};
+  for (const name of Object.keys(platformsField.object())) {
+    if (!NAME.test(name)) {
+      throw new ConfigError(`config.platforms.${name}: platform names are 1-32 lowercase letters, digits or hyphens, starting with a letter`);
+    }
+    platforms[name] = parsePlatform(platformsField.child(name));
+  }
+  if (Object.keys(platforms).length === 0) throw new ConfigError('config.platforms: expected at least one platform');
+
+  const concurrencyField = root.child('concurrency');
+  let concurrency: Record<Phase, number>;
+  if (typeof concurrencyField.value === 'number' || !concurrencyField.present) {
+    const c = concurrencyField.int({ min: 1, max: 256, default: DEFAULTS.concurrency });
+    concurrency = { upload: c, download: c, inference: c };
+  } else {
+    concurrencyField.onlyKeys(PHASES);
+    concurrency = Object.fromEntries(
+      PHASES.map((p) => [p, concurrencyField.child(p).int({ min: 1, max: 256, default: DEFAULTS.concurrency })]),
+    ) as Record<Phase, number>;
+  }
+
+  const phases = root.child('phases').present
+    ? root.child('phases').array().map((p) => p.oneOf(PHASES))
+    : [...PHASES];
+  if (phases.length === 0) throw new ConfigError('config.phases: expected at least one of upload, download, inference');
+  if (phases.includes('download') && !phases.includes('upload')) {
+    throw new ConfigError('config.phases: "download" needs "upload" (a run downloads what it uploaded)');
+  }
+
+  return {
+    name: root.child('name').string({ default: DEFAULTS.name }),
+    platforms,
+    dataset: parseDataset(root.child('dataset')),
+    batchSize: root.child('batchSize').int({ min: 1, max: 1_000_000, default: DEFAULTS.batchSize }),
+    batches: root.child('batches').optionalInt({ min: 1 }) ?? null,
+    warmupBatches: root.child('warmupBatches').int({ min: 0, default: DEFAULTS.warmupBatches }),
+    concurrency,
+    order: root.child('order').oneOf(['interleaved', 'sequential'] as const, { default: DEFAULTS.order }),
+    seed: root.child('seed').int({ min: 0, default: DEFAULTS.seed }),
+    phases: PHASES.filter((p) => phases.includes(p)),
+    failureTolerance: root.child('failureTolerance').number({ min: 0, max: 1, default: DEFAULTS.failureTolerance }),
+    keyPrefix: root.child('keyPrefix').string({
+      default: DEFAULTS.keyPrefix,
+      pattern: /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/,
+      patternHint: 'a key prefix of path segments ending in "/", e.g. "cloudbench/"',
+    }),
+    cleanup: root.child('cleanup').boolean({ default: DEFAULTS.cleanup }),
+    outDir: root.child('outDir').string({ default: DEFAULTS.outDir }),
+  };
+}
+
+/** Reads a config file (.json, .yaml or .yml). */
+export function loadExperimentConfig(file: string, env: NodeJS.ProcessEnv = process.env): ExperimentConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  let raw: Json;
+  try {
+    raw = /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
+  }
+  const config = parseExperimentConfig(raw, env);
+  // A relative folder path in a config file means relative to that file.
+  if (config.dataset.type === 'folder' && !path.isAbsolute(config.dataset.path)) {
+    config.dataset = { ...config.dataset, path: path.resolve(path.dirname(file), config.dataset.path) };
+  }
+  return config;
+}
+
+/** The default local demo: both study platforms on the embedded stack. */
+export function localDemoConfig(overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
+  return parseExperimentConfig({
+    name: 'Local demo: AWS-protocol vs Azure-protocol stack',
+    platforms: { aws: 'local:aws', azure: 'local:azure' },
+    dataset: { type: 'synthetic', count: 192, seed: 1 },
+    batchSize: 32,
+    ...overrides,
+  });
+}
+
+/** Resolves local-stack references into full platform configs. */
+export function resolvePlatforms(
+  config: ExperimentConfig,
+  local: LocalStackConfig | undefined,
+): Record<string, PlatformConfig> {
+  const out: Record<string, PlatformConfig> = {};
+  for (const [name, spec] of Object.entries(config.platforms)) {
+    if (typeof spec === 'string') {
+      if (!local) {
+        throw new ConfigError(`config.platforms.${name} is "${spec}": start the local stack for it (cloudbench run --local)`);
+      }
+      out[name] = localPlatforms(local)[spec === 'local:aws' ? 'aws' : 'azure'];
+    } else {
+      out[name] = spec;
+    }
+  }
+  return out;
+}
+
+export function usesLocalStack(config: ExperimentConfig): boolean {
+  return Object.values(config.platforms).some((p) => typeof p === 'string');
+}
+
+const SECRET_KEYS = new Set(['secretAccessKey', 'sessionToken', 'key', 'accountKey', 'sasToken']);
+
+/** A deep copy with secrets replaced by "***" (connection strings keep everything but the key/SAS). */
+export function redactSecrets<T>(value: T): T {
+  const walk = (v: unknown, key?: string): unknown => {
+    if (typeof v === 'string') {
+      if (key && SECRET_KEYS.has(key)) return '***';
+      if (key === 'connectionString') return v.replace(/(AccountKey|SharedAccessSignature)=[^;]*/gi, '$1=***');
+      if (key && /^authorization$/i.test(key)) return '***';
+      return v;
+    }
+    if (Array.isArray(v)) return v.map((x) => walk(x));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
+/**
+ * Fingerprint of what a run measures, used to refuse resuming with a different config.
+ * Secrets, the output folder and local-stack addresses (new ports every start) are left out.
+ */
+export function configHash(config: ExperimentConfig): string {
+  const { outDir: _outDir, ...rest } = redactSecrets(config);
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+}
+
+/** JSON with object keys sorted, so equal configs hash equally whatever the key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

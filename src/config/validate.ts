@@ -1,0 +1,102 @@
+/**
+ * A tiny reader for untrusted JSON/YAML config: every failure names the field path and what is
+ * accepted, so a user can fix the file without reading our code.
+ */
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type Json = unknown;
+
+export class Field {
+  constructor(
+    readonly path: string,
+    readonly value: Json,
+  ) {}
+
+  private fail(expected: string): never {
+    const got = this.value === undefined ? 'nothing' : JSON.stringify(this.value)?.slice(0, 80);
+    throw new ConfigError(`${this.path}: expected ${expected}, got ${got}`);
+  }
+
+  get present(): boolean {
+    return this.value !== undefined && this.value !== null;
+  }
+
+  child(key: string): Field {
+    const obj = this.value as Record<string, Json> | undefined;
+    return new Field(`${this.path}.${key}`, obj && typeof obj === 'object' ? obj[key] : undefined);
+  }
+
+  object(): Record<string, Json> {
+    if (typeof this.value !== 'object' || this.value === null || Array.isArray(this.value)) this.fail('an object');
+    return this.value as Record<string, Json>;
+  }
+
+  /** Rejects keys we do not know: a typo must not silently fall back to a default. */
+  onlyKeys(allowed: readonly string[]): this {
+    for (const key of Object.keys(this.object())) {
+      if (!allowed.includes(key)) {
+        throw new ConfigError(`${this.path}.${key}: unknown field (accepted: ${allowed.join(', ')})`);
+      }
+    }
+    return this;
+  }
+
+  string(opts: { default?: string; pattern?: RegExp; patternHint?: string } = {}): string {
+    if (!this.present && opts.default !== undefined) return opts.default;
+    if (typeof this.value !== 'string' || this.value.length === 0) this.fail('a non-empty string');
+    if (opts.pattern && !opts.pattern.test(this.value)) this.fail(opts.patternHint ?? `a string matching ${opts.pattern}`);
+    return this.value;
+  }
+
+  optionalString(): string | undefined {
+    return this.present ? this.string() : undefined;
+  }
+
+  int(opts: { min?: number; max?: number; default?: number } = {}): number {
+    if (!this.present && opts.default !== undefined) return opts.default;
+    const v = this.value;
+    const range = `${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` and ≤ ${opts.max}` : ''}`;
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail(`a whole number${range}`);
+    if ((opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max)) this.fail(`a whole number${range}`);
+    return v;
+  }
+
+  optionalInt(opts: { min?: number; max?: number } = {}): number | undefined {
+    return this.present ? this.int(opts) : undefined;
+  }
+
+  number(opts: { min?: number; max?: number; default?: number } = {}): number {
+    if (!this.present && opts.default !== undefined) return opts.default;
+    const v = this.value;
+    const range = `${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` and ≤ ${opts.max}` : ''}`;
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(`a number${range}`);
+    if ((opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max)) this.fail(`a number${range}`);
+    return v;
+  }
+
+  boolean(opts: { default?: boolean } = {}): boolean {
+    if (!this.present && opts.default !== undefined) return opts.default;
+    if (typeof this.value !== 'boolean') this.fail('true or false');
+    return this.value;
+  }
+
+  oneOf<T extends string>(choices: readonly T[], opts: { default?: T } = {}): T {
+    if (!this.present && opts.default !== undefined) return opts.default;
+    if (typeof this.value !== 'string' || !choices.includes(this.value as T)) this.fail(`one of ${choices.join(', ')}`);
+    return this.value as T;
+  }
+
+  array(): Field[] {
+    if (!Array.isArray(this.value)) this.fail('a list');
+    return (this.value as Json[]).map((v, i) => new Field(`${this.path}[${i}]`, v));
+  }
+
+  stringMap(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const key of Object.keys(this.object())) out[key] = this.child(key).string();
+    return out;
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * N detector instances in worker threads: the `instances` knob models endpoint scaling (the study
+ * autoscaled Azure between 1 and 10 instances). Wasm threads are off in Node, so each worker is
+ * one core. Requests wait in a FIFO queue and go to the first idle worker.
+ *
+ * Keeping tfjs out of the main thread also matters because its wasm runtime installs process-wide
+ * `uncaughtException`/`unhandledRejection` handlers that rethrow; inside a worker they only affect
+ * that worker.
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ImageDecodeError, type DetectionResult, type DetectorOptions } from './detector';
+
+export interface InferencePoolOptions extends DetectorOptions {
+  /** Worker threads, each with its own model copy (~200 MB RSS). Default 1. */
+  instances?: number;
+  /** Give up if a worker has not loaded its model by then. Default 60 s. */
+  startTimeoutMs?: number;
+}
+
+export interface PooledDetectionResult extends DetectionResult {
+  /** Which instance (0-based) served the request. */
+  instance: number;
+  /** Time spent waiting for a free instance, milliseconds. */
+  queueMs: number;
+}
+
+export interface InferencePoolStats {
+  instances: number;
+  alive: number;
+  busy: number;
+  queued: number;
+  /** Requests completed per instance. */
+  served: number[];
+}
+
+export interface InferencePool {
+  readonly instances: number;
+  readonly model: string;
+  detect(image: Buffer): Promise<PooledDetectionResult>;
+  stats(): InferencePoolStats;
+  /** Rejects queued and in-flight requests and terminates every worker. Idempotent. */
+  close(): Promise<void>;
+}
+
+export type InferencePoolErrorCode = 'StartFailed' | 'PoolClosed' | 'WorkerCrashed' | 'NoWorkers';
+
+export class InferencePoolError extends Error {
+  override readonly name = 'InferencePoolError';
+  constructor(
+    message: string,
+    readonly code: InferencePoolErrorCode,
+  ) {
+    super(message);
+  }
+}
+
+// ---- messages between pool and worker (inference-worker.ts) ----
+export interface InferenceWorkerData {
+  detector: DetectorOptions;
+}
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+}
+export type WorkerRequest = { type: 'detect'; id: number; image: Uint8Array };
+export type WorkerReply =
+  | { type: 'ready'; model: string }
+  | { type: 'init-error'; error: SerializedError }
+  | { type: 'result'; id: number; result: DetectionResult }
+  | { type: 'error'; id: number; error: SerializedError };
+
+interface Job {
+  id: number;
+  image: Buffer;
+  enqueuedAt: number;
+  startedAt?: number;
+  resolve(r: PooledDetectionResult): void;
+  reject(e: Error): void;
+}
+
+interface Slot {
+  index: number;
+  worker?: Worker;
+  ready: boolean;
+  job?: Job;
+  served: number;
+  /** Set once a replacement failed to start: the slot stays empty. */
+  dead: boolean;
+}
+
+/** Rebuild the error class across the thread boundary (structured clone drops custom classes). */
+function revive(e: SerializedError): Error {
+  if (e.name === 'ImageDecodeError') return new ImageDecodeError(e.message);
+  const err = new Error(e.message);
+  err.name = e.name;
+  if (e.code) Object.assign(err, { code: e.code });
+  return err;
+}
+
+/**
+ * Workers must run TypeScript when we do: an eval'd bootstrap registers tsx's CommonJS hook and
+ * then requires the worker file by absolute path (robust whatever flags started the parent).
+ */
+function spawnWorker(data: InferenceWorkerData): Worker {
+  const ext = path.extname(__filename);
+  const file = path.join(__dirname, `inference-worker${ext}`);
+  if (ext === '.ts') {
+    const tsx = require.resolve('tsx/cjs/api');
+    const bootstrap = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(file)});`;
+    return new Worker(bootstrap, { eval: true, workerData: data });
+  }
+  return new Worker(file, { workerData: data });
+}
+
+export async function createInferencePool(opts: InferencePoolOptions = {}): Promise<InferencePool> {
+  const instances = opts.instances ?? 1;
+  if (!Number.isInteger(instances) || instances < 1) throw new RangeError(`instances must be a positive integer, got ${instances}`);
+  const { instances: _i, startTimeoutMs = 60_000, ...detector } = opts;
+  const data: InferenceWorkerData = { detector };
+
+  const slots: Slot[] = Array.from({ length: instances }, (_, index) => ({ index, ready: false, served: 0, dead: false }));
+  const queue: Job[] = [];
+  let nextId = 1;
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  let model = '';
+
+  /** Starts a worker in a slot; resolves when its model is loaded. */
+  function start(slot: Slot): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const worker = spawnWorker(data);
+      slot.worker = worker;
+      slot.ready = false;
+      let settled = false;
+      let wasReady = false;
+      const settle = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
+      const timer = setTimeout(
+        () => settle(new InferencePoolError(`instance ${slot.index} did not load the model within ${startTimeoutMs} ms`, 'StartFailed')),
+        startTimeoutMs,
+      );
+
+      worker.on('message', (msg: WorkerReply) => {
+        switch (msg.type) {
+          case 'ready':
+            model = msg.model;
+            slot.ready = true;
+            wasReady = true;
+            settle();
+            pump();
+            break;
+          case 'init-error':
+            settle(new InferencePoolError(`instance ${slot.index} failed to load the model: ${msg.error.message}`, 'StartFailed'));
+            break;
+          case 'result':
+          case 'error': {
+            const job = slot.job;
+            if (!job || job.id !== msg.id) break;
+            slot.job = undefined;
+            if (msg.type === 'result') {
+              slot.served++;
+              job.resolve({ ...msg.result, instance: slot.index, queueMs: (job.startedAt ?? job.enqueuedAt) - job.enqueuedAt });
+            } else {
+              job.reject(revive(msg.error));
+            }
+            pump();
+            break;
+          }
+        }
+      });
+      worker.on('error', (err) => {
+        // An uncaught exception inside the worker; 'exit' follows and does the bookkeeping.
+        settle(new InferencePoolError(`instance ${slot.index} crashed while starting: ${err.message}`, 'StartFailed'));
+        slot.job?.reject(new InferencePoolError(`instance ${slot.index} crashed: ${err.message}`, 'WorkerCrashed'));
+        slot.job = undefined;
+      });
+      worker.on('exit', (code) => {
+        if (slot.worker !== worker) return;
+        slot.worker = undefined;
+        slot.ready = false;
+        settle(new InferencePoolError(`instance ${slot.index} exited with code ${code} while starting`, 'StartFailed'));
+        slot.job?.reject(new InferencePoolError(`instance ${slot.index} exited with code ${code}`, 'WorkerCrashed'));
+        slot.job = undefined;
+        // Only a worker that had served can be replaced; one that failed to start stays down.
+        if (!closed && wasReady) replace(slot);
+      });
+    });
+  }
+
+  /** After a crash, bring the instance back once; a failed restart retires the slot. */
+  function replace(slot: Slot): void {
+    start(slot).catch(() => {
+      slot.dead = true;
+      void slot.worker?.terminate();
+      if (slots.every((s) => s.dead)) {
+        for (const job of queue.splice(0)) job.reject(new InferencePoolError('no inference instance is alive', 'NoWorkers'));
+      }
+    });
+  }
+
+  function pump(): void {
+    while (queue.length > 0) {
+      const slot = slots.find((s) => s.ready && !s.job && s.worker);
+      if (!slot) return;
+      const job = queue.shift()!;
+      job.startedAt = performance.now();
+      slot.job = job;
+      const msg: WorkerRequest = { type: 'detect', id: job.id, image: job.image };
+      slot.worker!.postMessage(msg);
+    }
+  }
+
+  async function close(): Promise<void> {
+    closing ??= (async () => {
+      closed = true;
+      const err = () => new InferencePoolError('the inference pool is closed', 'PoolClosed');
+      for (const job of queue.splice(0)) job.reject(err());
+      await Promise.all(
+        slots.map(async (slot) => {
+          slot.job?.reject(err());
+          slot.job = undefined;
+          slot.ready = false;
+          const w = slot.worker;
+          slot.worker = undefined;
+          if (w) {
+            w.removeAllListeners();
+            w.on('error', () => {}); // a late error during termination must not become uncaught
+            await w.terminate();
+          }
+        }),
+      );
+    })();
+    return closing;
+  }
+
+  try {
+    await Promise.all(slots.map(start));
+  } catch (err) {
+    await close();
+    throw err;
+  }
+
+  return {
+    instances,
+    get model() {
+      return model;
+    },
+    detect(image: Buffer): Promise<PooledDetectionResult> {
+      if (closed) return Promise.reject(new InferencePoolError('the inference pool is closed', 'PoolClosed'));
+      if (slots.every((s) => s.dead)) return Promise.reject(new InferencePoolError('no inference instance is alive', 'NoWorkers'));
+      return new Promise((resolve, reject) => {
+        queue.push({ id: nextId++, image, enqueuedAt: performance.now(), resolve, reject });
+        pump();
+      });
+    },
+    stats(): InferencePoolStats {
+      return {
+        instances,
+        alive: slots.filter((s) => s.ready).length,
+        busy: slots.filter((s) => s.job).length,
+        queued: queue.length,
+        served: slots.map((s) => s.served),
+      };
+    },
+    close,
+  };
+}

@@ -1,0 +1,38 @@
+/** The connection details of a running local stack: the JSON `cloudbench stack up --json` prints. */
+export interface LocalStackConfig {
+  s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; bucket: string };
+  azureBlob: { connectionString: string; container: string };
+  sagemaker: { endpoint: string; region: string; endpointName: string; accessKeyId: string; secretAccessKey: string };
+  azureml: { scoringUri: string; key: string };
+}
+
+export interface LocalStackOptions {
+  /** Fixed ports (0 or absent = ephemeral). */
+  s3Port?: number;
+  blobPort?: number;
+  inferencePort?: number;
+  /** Detector worker threads behind the endpoints (models endpoint scaling). Default 1. */
+  instances?: number;
+  /** Where emulator data lives. Default: a fresh temp folder, removed on stop. Given: kept. */
+  dataDir?: string;
+  region?: string;
+  bucket?: string;
+  container?: string;
+  endpointName?: string;
+  scoreThreshold?: number;
+  iouThreshold?: number;
+}
+
+/** Messages from the stack host process to whoever started it. */
+export type StackHostMessage =
+  | { type: 'ready'; config: LocalStackConfig; pid: number; dataDir: string }
+  | { type: 'error'; message: string };
+
+/** Written by a detached stack so `stack status` / `stack down` can find it. */
+export interface StackState {
+  pid: number;
+  startedAt: string;
+  dataDir: string;
+  logFile: string;
+  config: LocalStackConfig;
+}

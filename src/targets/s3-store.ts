@@ -1,0 +1,131 @@
+import {
+  CreateBucketCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import type { S3TargetConfig } from '../config/targets';
+import { failedRecord, finished, readBody, startCall } from './measure';
+import type { GetResult, ObjectStore } from './types';
+
+interface SdkError {
+  $metadata?: { attempts?: number; httpStatusCode?: number };
+  name?: string;
+}
+
+function attemptsOf(x: unknown): number {
+  return (x as SdkError)?.$metadata?.attempts ?? 1;
+}
+
+/**
+ * S3 (or any S3-compatible store) through @aws-sdk/client-s3.
+ *
+ * Against a custom endpoint (emulators) flexible checksums are only used when an operation
+ * requires them: s3rver stores `aws-chunked` stream uploads with the chunk framing inside the
+ * object. Real AWS keeps the SDK defaults (CRC32 on every upload).
+ */
+export function createS3Store(cfg: S3TargetConfig): ObjectStore {
+  const custom = cfg.endpoint !== undefined;
+  const clientConfig: S3ClientConfig = {
+    region: cfg.region,
+    ...(custom ? { endpoint: cfg.endpoint, forcePathStyle: cfg.forcePathStyle ?? true } : {}),
+    ...(cfg.forcePathStyle !== undefined ? { forcePathStyle: cfg.forcePathStyle } : {}),
+    ...(cfg.credentials ? { credentials: cfg.credentials } : {}),
+    ...(custom ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+  };
+  const client = new S3Client(clientConfig);
+  const Bucket = cfg.bucket;
+
+  return {
+    kind: 's3',
+    location: `s3://${Bucket} (${cfg.region}${custom ? `, ${cfg.endpoint}` : ''})`,
+
+    async ensureContainer() {
+      try {
+        await client.send(new HeadBucketCommand({ Bucket }));
+        return;
+      } catch (err) {
+        const status = (err as SdkError).$metadata?.httpStatusCode;
+        if (status !== 404 && (err as SdkError).name !== 'NotFound') throw err;
+      }
+      await client.send(
+        new CreateBucketCommand({
+          Bucket,
+          // us-east-1 is the one region that must not be named as a location constraint.
+          ...(custom || cfg.region === 'us-east-1'
+            ? {}
+            : { CreateBucketConfiguration: { LocationConstraint: cfg.region as never } }),
+        }),
+      );
+    },
+
+    async put(key, body, size) {
+      const call = startCall();
+      try {
+        const out = await client.send(
+          new PutObjectCommand({ Bucket, Key: key, Body: body as Buffer | Readable, ContentLength: size }),
+        );
+        return { ...finished(call), bytes: size, attempts: attemptsOf(out), ok: true };
+      } catch (err) {
+        return failedRecord(call, size, attemptsOf(err), err);
+      }
+    },
+
+    async get(key): Promise<GetResult> {
+      const call = startCall();
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket, Key: key }));
+        const { body, ttfbMs } = await readBody(out.Body as AsyncIterable<Uint8Array>, call.elapsed);
+        return {
+          body,
+          record: {
+            ...finished(call),
+            ttfbMs,
+            bytes: body.length,
+            attempts: attemptsOf(out),
+            ok: true,
+          },
+        };
+      } catch (err) {
+        return { record: failedRecord(call, 0, attemptsOf(err), err) };
+      }
+    },
+
+    async list(prefix, opts = {}) {
+      const keys: string[] = [];
+      let ContinuationToken: string | undefined;
+      do {
+        const out = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken, MaxKeys: opts.pageSize }));
+        for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
+        ContinuationToken = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (ContinuationToken);
+      return keys;
+    },
+
+    async delete(keys) {
+      let deleted = 0;
+      // DeleteObjects takes at most 1000 keys per request.
+      for (let i = 0; i < keys.length; i += 1000) {
+        const chunk = keys.slice(i, i + 1000);
+        const out = await client.send(
+          new DeleteObjectsCommand({ Bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: false } }),
+        );
+        if (out.Errors && out.Errors.length > 0) {
+          const first = out.Errors[0];
+          throw new Error(`S3 refused to delete ${out.Errors.length} object(s), e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`);
+        }
+        deleted += out.Deleted?.length ?? chunk.length;
+      }
+      return deleted;
+    },
+
+    async close() {
+      client.destroy();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Parses and checks a scoring endpoint's JSON answer. A 200 with a body of the wrong shape is a
+ * failed call in a benchmark (the caller records it as `InvalidResponse`), not a crash.
+ */
+import type { Detection, ScoringResponse } from './types';
+
+export type ParseResult = { ok: true; value: ScoringResponse } | { ok: false; error: string };
+
+export function parseScoringResponse(text: string): ParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, error: `response is not JSON: ${snippet(text)}` };
+  }
+  if (!isObject(json) || !Array.isArray(json.detections)) {
+    return { ok: false, error: `response has no "detections" array: ${snippet(text)}` };
+  }
+  const bad = json.detections.findIndex((d) => !isDetection(d));
+  if (bad >= 0) return { ok: false, error: `detections[${bad}] is not {label, classId, score, box[4]}` };
+  return {
+    ok: true,
+    value: {
+      detections: json.detections as Detection[],
+      model: typeof json.model === 'string' ? json.model : 'unknown',
+      inferenceMs: typeof json.inferenceMs === 'number' ? json.inferenceMs : NaN,
+    },
+  };
+}
+
+function isDetection(d: unknown): d is Detection {
+  return (
+    isObject(d) &&
+    typeof d.label === 'string' &&
+    typeof d.classId === 'number' &&
+    typeof d.score === 'number' &&
+    Array.isArray(d.box) &&
+    d.box.length === 4 &&
+    d.box.every((v) => typeof v === 'number')
+  );
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function snippet(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
