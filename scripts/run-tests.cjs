@@ -31,6 +31,6 @@ if (files.length === 0) {
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, CLOUDBENCH_TEST: '1' } },
+  { cwd: root, stdio: 'inherit', env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env, CLOUDBENCH_TEST: '1' } },
 );
 process.exit(result.status ?? 1);

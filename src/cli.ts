@@ -1,5 +1,7 @@
 /** `cloudbench <command>`: a thin shell over the public API in index.ts. */
 import { Command, CommanderError } from 'commander';
+import { registerDatasetCommands } from './cli/dataset-command';
+import { registerDemoCommand } from './cli/demo-command';
 import { registerRunCommand } from './cli/run-command';
 import { registerStackCommands } from './cli/stack-command';
 import { isUserFacing } from './errors';
@@ -14,7 +16,9 @@ export function buildProgram(): Command {
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   registerStackCommands(program);
+  registerDatasetCommands(program);
   registerRunCommand(program);
+  registerDemoCommand(program);
   return program;
 }
 

@@ -28,3 +28,31 @@ export {
   type StackState,
 } from './local/stack';
 export { localPlatforms } from './local/platforms';
+
+// Datasets
+export * from './datasets';
+
+// Experiment config and engine
+export {
+  parseExperimentConfig,
+  loadExperimentConfig,
+  localDemoConfig,
+  resolvePlatforms,
+  configHash,
+  redactSecrets,
+  ConfigError,
+  PHASES,
+  type ExperimentConfig,
+  type Phase,
+  type RunOrder,
+  type PlatformSpec,
+} from './config/experiment';
+export { runExperiment, type RunEvent, type RunOptions, type RunResult } from './experiment/runner';
+export { loadRun, type LoadedRun } from './experiment/load-run';
+export { MIB, batchMetrics, phaseSeconds, type BatchRow, type RequestRow } from './experiment/records';
+export type { RunManifest } from './experiment/manifest';
+export { summarizeBatches, measuredBatches, BATCH_METRICS } from './experiment/summary';
+
+// Statistics
+export * from './analysis/stats';
+export { mulberry32 } from './random';

@@ -277,6 +277,7 @@ export function localDemoConfig(overrides: Partial<ExperimentConfig> = {}): Expe
     platforms: { aws: 'local:aws', azure: 'local:azure' },
     dataset: { type: 'synthetic', count: 192, seed: 1 },
     batchSize: 32,
+    warmupBatches: 1,
     ...overrides,
   });
 }

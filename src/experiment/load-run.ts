@@ -1,0 +1,61 @@
+/** Reads a run folder into danfojs DataFrames (and plain rows, for code that wants arrays). */
+import type { DataFrame } from 'danfojs-node';
+import path from 'node:path';
+import type { RunManifest } from './manifest';
+import { BATCH_COLUMNS, type BatchRow, type RequestRow } from './records';
+import { readBatches, readManifest, readRequests } from './run-store';
+
+export interface LoadedRun {
+  dir: string;
+  manifest: RunManifest;
+  /**
+   * One row per platform × batch. Columns: run, platform, batch, warmup, status, images, bytes,
+   * mib (MiB = 2^20 bytes), uploadS, downloadS, inferenceS (phase wall time, s),
+   * uploadSPerMiB, downloadSPerMiB, inferenceSPerMiB (s/MiB), throughputMiBps
+   * (MiB / (downloadS + inferenceS)), requests, failures, retried, startedAt (ISO 8601).
+   */
+  batches: DataFrame;
+  /**
+   * One row per request. Columns: run, platform, batch, phase (upload|download|inference), key,
+   * bytes, startedAt (epoch ms), monoStartMs (monotonic ms since the session began), durationMs,
+   * ttfbMs (downloads), attempts, ok, errorCode, detections (inference).
+   */
+  requests: DataFrame;
+  batchRows: BatchRow[];
+  requestRows: RequestRow[];
+}
+
+let danfo: typeof import('danfojs-node') | undefined;
+/** danfojs-node takes seconds to load (it brings TensorFlow.js), so only code that needs it pays. */
+function loadDanfo(): typeof import('danfojs-node') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  danfo ??= require('danfojs-node') as typeof import('danfojs-node');
+  return danfo;
+}
+
+export function toDataFrame(rows: object[], columns: string[]): DataFrame {
+  const dfd = loadDanfo();
+  // An empty run still gets its columns, so code can select them without special cases.
+  return rows.length ? new dfd.DataFrame(rows, { columns }) : new dfd.DataFrame([], { columns });
+}
+
+const REQUEST_COLUMNS: (keyof RequestRow)[] = [
+  'run', 'platform', 'batch', 'phase', 'key', 'bytes', 'startedAt', 'monoStartMs', 'durationMs', 'ttfbMs',
+  'attempts', 'ok', 'errorCode', 'detections',
+];
+
+export function loadRun(dir: string): LoadedRun {
+  const abs = path.resolve(dir);
+  const manifest = readManifest(abs);
+  const batchRows = readBatches(abs);
+  const requestRows = readRequests(abs);
+  const batchColumns = [...BATCH_COLUMNS] as string[];
+  return {
+    dir: abs,
+    manifest,
+    batches: toDataFrame(batchRows, batchColumns),
+    requests: toDataFrame(requestRows, REQUEST_COLUMNS),
+    batchRows,
+    requestRows,
+  };
+}

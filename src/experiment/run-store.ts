@@ -1,0 +1,135 @@
+/**
+ * A run folder on disk: manifest.json, requests.jsonl, batches.csv. Rows are appended and
+ * fsynced after every batch, so a crash or Ctrl-C loses at most the batch in flight.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors';
+import type { RunManifest } from './manifest';
+import { BATCH_COLUMNS, type BatchRow, type RequestRow } from './records';
+
+export const FILES = {
+  manifest: 'manifest.json',
+  requests: 'requests.jsonl',
+  batches: 'batches.csv',
+} as const;
+
+/** Sortable and unique enough for one user: 20261123-014530-a3f9. */
+export function newRunId(now = new Date()): string {
+  const iso = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${iso}-${randomBytes(2).toString('hex')}`;
+}
+
+export function writeManifest(dir: string, manifest: RunManifest): void {
+  // Write then rename, so a crash never leaves a half-written manifest.
+  const tmp = path.join(dir, `${FILES.manifest}.tmp`);
+  fs.writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+  fs.renameSync(tmp, path.join(dir, FILES.manifest));
+}
+
+export function readManifest(dir: string): RunManifest {
+  const file = path.join(dir, FILES.manifest);
+  if (!fs.existsSync(file)) throw new UserError(`${dir} is not a cloudbench run folder (no ${FILES.manifest})`);
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as RunManifest;
+  } catch (err) {
+    throw new UserError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return String(v);
+}
+
+function appendSynced(file: string, text: string): void {
+  const fd = fs.openSync(file, 'a');
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Creates the data files with their headers (idempotent). */
+export function initRunFiles(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const batches = path.join(dir, FILES.batches);
+  if (!fs.existsSync(batches)) fs.writeFileSync(batches, `${BATCH_COLUMNS.join(',')}\n`);
+  const requests = path.join(dir, FILES.requests);
+  if (!fs.existsSync(requests)) fs.writeFileSync(requests, '');
+}
+
+/** Appends one completed platform × batch: its requests first, then the batch row that seals it. */
+export function appendBatch(dir: string, requests: RequestRow[], batch: BatchRow): void {
+  appendSynced(path.join(dir, FILES.requests), requests.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  appendSynced(path.join(dir, FILES.batches), `${BATCH_COLUMNS.map((c) => csvCell(batch[c])).join(',')}\n`);
+}
+
+const NUMERIC = new Set<keyof BatchRow>([
+  'batch', 'images', 'bytes', 'mib', 'uploadS', 'downloadS', 'inferenceS', 'uploadSPerMiB', 'downloadSPerMiB',
+  'inferenceSPerMiB', 'throughputMiBps', 'requests', 'failures', 'retried',
+]);
+
+/** Complete batch rows (a torn last line from a crash is ignored). */
+export function readBatches(dir: string): BatchRow[] {
+  const file = path.join(dir, FILES.batches);
+  if (!fs.existsSync(file)) return [];
+  const text = fs.readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  const header = lines[0].split(',');
+  const rows: BatchRow[] = [];
+  // Only newline-terminated lines are complete.
+  for (const line of lines.slice(1, -1)) {
+    const cells = line.split(',');
+    if (cells.length !== header.length) continue;
+    const row: Record<string, unknown> = {};
+    header.forEach((col, i) => {
+      const v = cells[i];
+      if (NUMERIC.has(col as keyof BatchRow)) row[col] = v === '' ? null : Number(v);
+      else if (col === 'warmup') row[col] = v === 'true';
+      else row[col] = v;
+    });
+    rows.push(row as unknown as BatchRow);
+  }
+  return rows;
+}
+
+/** Every request row, in file order (a torn last line from a crash is ignored). */
+export function readRequests(dir: string): RequestRow[] {
+  const file = path.join(dir, FILES.requests);
+  if (!fs.existsSync(file)) return [];
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const rows: RequestRow[] = [];
+  for (const line of lines.slice(0, -1)) {
+    if (line) rows.push(JSON.parse(line) as RequestRow);
+  }
+  return rows;
+}
+
+export function stepKey(platform: string, batch: number): string {
+  return `${platform}#${batch}`;
+}
+
+/**
+ * Before resuming: keeps only rows of steps sealed by a batch row, so a batch interrupted between
+ * its request rows and its batch row is measured again from scratch and appears exactly once.
+ */
+export function repairForResume(dir: string): Set<string> {
+  const batches = readBatches(dir);
+  const done = new Set(batches.map((b) => stepKey(b.platform, b.batch)));
+  const header = `${BATCH_COLUMNS.join(',')}\n`;
+  const batchLines = batches.map((b) => `${BATCH_COLUMNS.map((c) => csvCell(b[c])).join(',')}\n`).join('');
+  const requestLines = readRequests(dir)
+    .filter((r) => done.has(stepKey(r.platform, r.batch)))
+    .map((r) => `${JSON.stringify(r)}\n`)
+    .join('');
+  for (const [name, text] of [[FILES.batches, header + batchLines], [FILES.requests, requestLines]] as const) {
+    const tmp = path.join(dir, `${name}.tmp`);
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, path.join(dir, name));
+  }
+  return done;
+}
