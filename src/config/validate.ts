@@ -9,6 +9,13 @@ export class ConfigError extends Error {
 
 export type Json = unknown;
 
+function describeRange(min?: number, max?: number): string {
+  if (min !== undefined && max !== undefined) return ` from ${min} to ${max}`;
+  if (min !== undefined) return ` ≥ ${min}`;
+  if (max !== undefined) return ` ≤ ${max}`;
+  return '';
+}
+
 export class Field {
   constructor(
     readonly path: string,
@@ -58,7 +65,7 @@ export class Field {
   int(opts: { min?: number; max?: number; default?: number } = {}): number {
     if (!this.present && opts.default !== undefined) return opts.default;
     const v = this.value;
-    const range = `${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` and ≤ ${opts.max}` : ''}`;
+    const range = describeRange(opts.min, opts.max);
     if (typeof v !== 'number' || !Number.isInteger(v)) this.fail(`a whole number${range}`);
     if ((opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max)) this.fail(`a whole number${range}`);
     return v;
@@ -71,7 +78,7 @@ export class Field {
   number(opts: { min?: number; max?: number; default?: number } = {}): number {
     if (!this.present && opts.default !== undefined) return opts.default;
     const v = this.value;
-    const range = `${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` and ≤ ${opts.max}` : ''}`;
+    const range = describeRange(opts.min, opts.max);
     if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(`a number${range}`);
     if ((opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max)) this.fail(`a number${range}`);
     return v;
