@@ -1,7 +1,9 @@
 /** `cloudbench <command>`: a thin shell over the public API in index.ts. */
 import { Command, CommanderError } from 'commander';
+import { registerAnalyzeCommand } from './cli/analyze-command';
 import { registerDatasetCommands } from './cli/dataset-command';
 import { registerDemoCommand } from './cli/demo-command';
+import { registerNotebookCommands } from './cli/notebook-command';
 import { registerRunCommand } from './cli/run-command';
 import { registerStackCommands } from './cli/stack-command';
 import { isUserFacing } from './errors';
@@ -18,7 +20,9 @@ export function buildProgram(): Command {
   registerStackCommands(program);
   registerDatasetCommands(program);
   registerRunCommand(program);
+  registerAnalyzeCommand(program);
   registerDemoCommand(program);
+  registerNotebookCommands(program);
   return program;
 }
 

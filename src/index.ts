@@ -56,3 +56,25 @@ export { summarizeBatches, measuredBatches, BATCH_METRICS } from './experiment/s
 // Statistics
 export * from './analysis/stats';
 export { mulberry32 } from './random';
+
+// Charts: Vega-Lite spec builders (the report's figures), usable in notebooks
+export * from './report/charts';
+export { renderSvg } from './report/render-svg';
+
+// Notebooks: display helpers and headless execution
+export { tableHtml, chartSvg, showTable, showChart, showReport, type TableOptions } from './notebook/display';
+export { runNotebook, NotebookError, type NotebookRunResult, type RunNotebookOptions } from './notebook/run-notebook';
+export { parseParameterArgs, injectParameters } from './notebook/parameters';
+
+// Analysis: verdicts, costs, requirements
+export { analyzeRun, writeAnalysisJson, findNonJsonNumber, ANALYSIS_FILE, DEFAULT_ALPHA, DEFAULT_BOOTSTRAP, type AnalyzeInput, type AnalyzeOptions } from './analysis/analyze-run';
+export type * from './analysis/model';
+export { compareMetrics, type CompareOptions } from './analysis/metric-comparison';
+export { buildCostModel, inferenceRate, type CostInputs } from './analysis/cost-model';
+export { loadPricing, parsePricing, type Pricing, type PlatformPricing } from './analysis/pricing';
+export { loadPlatformFacts, parsePlatformFacts, capabilityMatrix, type PlatformFacts } from './analysis/platform-facts';
+export { loadRequirements, parseRequirements, scoreRequirements, SCORING_RULE, type Requirements, type RequirementSpec } from './analysis/requirements';
+export { loadStudyReference, parseStudyReference } from './analysis/study-reference';
+export { defaultTemplatesDir, TEMPLATE_FILES } from './analysis/template-files';
+export { latencyTable, failureTable } from './analysis/request-stats';
+export { countExclusions } from './analysis/batch-exclusions';

@@ -1,0 +1,144 @@
+/**
+ * analyzeRun: everything the report and the terminal say about a run, computed from its rows and
+ * from the editable data files in templates/ (pricing, platform facts, requirements, the study's values).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors';
+import type { LoadedRun } from '../experiment/load-run';
+import type { RunManifest } from '../experiment/manifest';
+import type { BatchRow, RequestRow } from '../experiment/records';
+import { measuredBatches } from '../experiment/summary';
+import { countExclusions } from './batch-exclusions';
+import { buildCostModel } from './cost-model';
+import { compareMetrics } from './metric-comparison';
+import type { AnalysisModel, Methods } from './model';
+import { capabilityMatrix, loadPlatformFacts } from './platform-facts';
+import { loadPricing } from './pricing';
+import { failureTable, latencyTable } from './request-stats';
+import { loadRequirements, SCORING_RULE, scoreRequirements } from './requirements';
+import { loadStudyReference } from './study-reference';
+import { defaultTemplatesDir } from './template-files';
+
+export type AnalyzeInput = LoadedRun | Pick<LoadedRun, 'manifest' | 'batchRows' | 'requestRows'>;
+
+export interface AnalyzeOptions {
+  /** Significance level of every verdict (default 0.05). */
+  alpha?: number;
+  /** Folder with pricing.yaml, platforms.yaml, requirements.yaml and (optional) study-reference.yaml. */
+  templatesDir?: string;
+  bootstrap?: { iterations?: number; seed?: number; level?: number };
+  /** Clock of `generatedAt` (tests pin it). */
+  now?: Date;
+}
+
+export const DEFAULT_ALPHA = 0.05;
+export const DEFAULT_BOOTSTRAP = { iterations: 10_000, seed: 1, level: 0.95 } as const;
+export const ANALYSIS_FILE = 'analysis.json';
+
+/** Platforms in the config's order; any platform found only in the rows is appended. */
+function platformsOf(manifest: RunManifest, batches: BatchRow[], requests: RequestRow[]): string[] {
+  const names = Object.keys(manifest.config?.platforms ?? {});
+  for (const r of [...batches, ...requests]) if (!names.includes(r.platform)) names.push(r.platform);
+  return names;
+}
+
+function methodsText(alpha: number, bootstrap: { iterations: number; seed: number; level: number }): Methods {
+  return {
+    percentiles: 'Percentiles and medians use Hyndman & Fan type 7 (linear interpolation between order statistics; R and numpy default). Standard deviations are sample standard deviations (n − 1).',
+    omnibus: 'Per metric, a Kruskal–Wallis H test across platforms with tie correction (as the study), p from the χ² distribution with k − 1 degrees of freedom.',
+    pairwise: 'Per pair of platforms, a two-sided Mann–Whitney U test: exact when one sample has at most 8 values and there are no ties, otherwise the normal approximation with tie and continuity correction (scipy.stats.mannwhitneyu).',
+    effectSizes: "Cliff's δ = P(a > b) − P(a < b) and Vargha–Delaney A = P(a > b) + ½ P(a = b) over all pairs of batches.",
+    bootstrap: `Percentile bootstrap of the difference of medians, ${bootstrap.iterations} resamples, seed ${bootstrap.seed}, ${(bootstrap.level * 100).toFixed(0)}% interval.`,
+    correction: 'Holm step-down adjustment: across the metrics for the Kruskal–Wallis tests (the family is the per-metric omnibus tests), and across the pairs within a metric for the Mann–Whitney tests.',
+    verdictRule: `A platform wins a metric only if the Holm-adjusted Kruskal–Wallis p is below α = ${alpha} (lower is better for times, higher for throughput); with more than two platforms the best platform by median must also differ from the runner-up (Holm-adjusted Mann–Whitney p < α). Otherwise the verdict is "no significant difference" and lists the platforms that cannot be told apart. Fewer than 2 measured batches for a platform, or identical values everywhere, give "insufficient data".`,
+    exclusions: 'Warm-up batches and batches marked failed (more failed requests than the run\'s tolerance) are left out of every statistic and counted.',
+    latency: 'Request latency percentiles use the successful requests of the measured batches; time to first byte is reported for downloads. Failures and retries count every request of the non-warm-up batches, failed batches included.',
+    cost: 'Hourly cost is the sum of the hour-priced resources (autoscaled resources × their minimum and maximum instance counts); daily cost is hourly × hours per day. Cost per 1,000 inferences is the hourly price of the inference resources divided by the measured inference rate (images / inference second over the measured batches) × 3,600 × 1/1,000. The run\'s own cost counts every upload and download attempt as a billed write or read request and prices the downloaded bytes as internet egress. Prices are list prices from pricing.yaml, each with its source and date.',
+    requirements: SCORING_RULE,
+  };
+}
+
+/** Path of the first NaN/Infinity/undefined in a value, or null: the model must be plain JSON. */
+export function findNonJsonNumber(value: unknown, at = 'model'): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : at;
+  if (value === undefined) return at;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = findNonJsonNumber(value[i], `${at}[${i}]`);
+      if (bad) return bad;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const bad = findNonJsonNumber(v, `${at}.${k}`);
+      if (bad) return bad;
+    }
+  }
+  return null;
+}
+
+export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): AnalysisModel {
+  const alpha = opts.alpha ?? DEFAULT_ALPHA;
+  if (!(alpha > 0 && alpha < 1)) throw new UserError(`alpha must be between 0 and 1 (exclusive), got ${alpha}`);
+  const bootstrap = { ...DEFAULT_BOOTSTRAP, ...opts.bootstrap };
+  const templatesDir = opts.templatesDir ?? defaultTemplatesDir();
+  const { manifest, batchRows, requestRows } = run;
+
+  // Read every data file first: a typo in one should fail before any work is done.
+  const pricing = loadPricing(templatesDir);
+  const facts = loadPlatformFacts(templatesDir);
+  const requirementsSpec = loadRequirements(templatesDir, facts.criteria.map((c) => c.id));
+  const study = loadStudyReference(templatesDir);
+
+  const platforms = platformsOf(manifest, batchRows, requestRows);
+  const measured = measuredBatches(batchRows);
+  const metrics = compareMetrics(measured, platforms, { alpha, bootstrap });
+  const costs = buildCostModel(pricing, {
+    platforms,
+    measured,
+    requests: requestRows,
+    local: Object.fromEntries(platforms.map((p) => [p, manifest.platforms?.[p]?.local ?? false])),
+  });
+  const capabilities = capabilityMatrix(facts, platforms);
+  const requirements = scoreRequirements(requirementsSpec, {
+    platforms,
+    metrics,
+    capabilities,
+    costs,
+    alpha,
+    studyBest: study?.bestPerRequirement ?? {},
+  });
+
+  const model: AnalysisModel = {
+    schema: 1,
+    runId: manifest.runId,
+    runName: manifest.name,
+    generatedAt: (opts.now ?? new Date()).toISOString(),
+    platforms,
+    alpha,
+    bootstrap,
+    exclusions: countExclusions(batchRows, platforms),
+    metrics,
+    latency: latencyTable(requestRows, measured, platforms),
+    failures: failureTable(requestRows, batchRows, platforms),
+    costs,
+    capabilities,
+    requirements,
+    methods: methodsText(alpha, bootstrap),
+    study,
+  };
+  const bad = findNonJsonNumber(model);
+  if (bad) throw new Error(`analysis produced a non-finite number at ${bad} (a bug: please report it)`);
+  return model;
+}
+
+/** Writes analysis.json into the run folder (atomically: write, then rename). */
+export function writeAnalysisJson(runDir: string, model: AnalysisModel): string {
+  const file = path.join(runDir, ANALYSIS_FILE);
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(model, null, 2)}\n`);
+  fs.renameSync(tmp, file);
+  return file;
+}

@@ -1,0 +1,361 @@
+/**
+ * The analysis of one run, as plain JSON-safe data (no NaN, no Infinity, no undefined values:
+ * absent numbers are `null`). `analyzeRun()` builds it; the CLI prints it and the report renders it.
+ * Every number here is measured from the run, computed from it, or read from a sourced data file
+ * in templates/ — the study's own figures live only in the clearly named `study` block.
+ */
+import type { Phase } from '../config/experiment';
+import type { BatchMetricKey } from '../experiment/summary';
+import type { Summary } from './descriptive';
+
+export type Better = 'lower' | 'higher';
+
+/** Where a figure or fact comes from (a URL, the study, the capability matrix, …). */
+export interface SourceRef {
+  /** Short human label, e.g. "the study, Table 7" or "AWS S3 pricing page". */
+  label: string;
+  url: string | null;
+  /** ISO date the source was read (prices change), or null when not applicable. */
+  readOn: string | null;
+}
+
+// ───────────────────────────── exclusions ─────────────────────────────
+
+export interface BatchCounts {
+  /** Every batch row in batches.csv. */
+  total: number;
+  /** Rows used for statistics: not warm-up and status ok. */
+  measured: number;
+  /** Warm-up rows (whatever their status). */
+  warmup: number;
+  /** Non-warm-up rows marked failed. */
+  failed: number;
+}
+
+export interface Exclusions extends BatchCounts {
+  perPlatform: Record<string, BatchCounts>;
+}
+
+// ───────────────────────────── per-metric comparison ─────────────────────────────
+
+export interface PlatformMetricSummary {
+  platform: string;
+  /** Measured batches with a value for this metric. */
+  n: number;
+  /** Measured batches without a value (phase not run): counted, not silently dropped. */
+  missing: number;
+  /** null when n = 0. `summary.sd` is null when n = 1. */
+  summary: Summary | null;
+}
+
+export interface OmnibusTest {
+  test: 'kruskal-wallis';
+  H: number;
+  df: number;
+  pValue: number;
+  /** Holm-adjusted across the metrics' omnibus tests (the family). */
+  pHolm: number;
+}
+
+export interface MedianDiffCI {
+  /** median(a) − median(b). */
+  estimate: number;
+  lower: number;
+  upper: number;
+  level: number;
+  iterations: number;
+  seed: number;
+}
+
+export interface PairwiseComparison {
+  a: string;
+  b: string;
+  U: number;
+  /** Two-sided Mann–Whitney p. */
+  pValue: number;
+  /** Holm-adjusted across the metric's pairs (equal to pValue with two platforms). */
+  pHolm: number;
+  method: 'exact' | 'asymptotic';
+  /** Cliff's δ of a vs b, in [−1, 1]; > 0: a tends to be larger. */
+  cliffsDelta: number;
+  /** Vargha–Delaney A of a vs b, in [0, 1]; 0.5 = no effect. */
+  varghaDelaneyA: number;
+  /** Seeded percentile-bootstrap CI of median(a) − median(b). */
+  medianDiff: MedianDiffCI;
+}
+
+export type Verdict =
+  | {
+      kind: 'winner';
+      winner: string;
+      /** Second best by median. */
+      runnerUp: string;
+      /** How much better the winner's median is than the runner-up's, % of the runner-up's. */
+      improvementPct: number;
+      /** The p that decided: the omnibus Holm p (2 platforms) or the winner-vs-runner-up pairwise Holm p (> 2). */
+      pValue: number;
+      text: string;
+    }
+  | {
+      kind: 'no-significant-difference';
+      /** Platforms that could not be told apart from the best (all of them with 2 platforms). */
+      tied: string[];
+      /** Best platform by median, for information only. */
+      bestByMedian: string;
+      /** The Holm p that was not significant: the omnibus one, or best vs runner-up when the omnibus was. */
+      pValue: number;
+      text: string;
+    }
+  | { kind: 'insufficient-data'; reason: string; text: string };
+
+export interface MetricComparison {
+  metric: BatchMetricKey;
+  label: string;
+  unit: string;
+  better: Better;
+  perPlatform: PlatformMetricSummary[];
+  /** null when the data are insufficient for the test. */
+  omnibus: OmnibusTest | null;
+  pairwise: PairwiseComparison[];
+  verdict: Verdict;
+}
+
+// ───────────────────────────── beyond the study ─────────────────────────────
+
+export interface Percentiles {
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+}
+
+export interface LatencyRow {
+  platform: string;
+  phase: Phase;
+  /** Successful requests of measured batches. */
+  n: number;
+  /** durationMs percentiles (type 7); null when n = 0. */
+  durationMs: (Percentiles & { mean: number; max: number }) | null;
+  /** Time to first byte, downloads only; null otherwise or when not recorded. */
+  ttfbMs: Percentiles | null;
+}
+
+export interface FailureRow {
+  platform: string;
+  phase: Phase;
+  /** Requests of non-warm-up batches (failed batches included: that is where failures are). */
+  requests: number;
+  failed: number;
+  /** failed / requests; null when there are no requests. */
+  failureRate: number | null;
+  /** Requests that needed more than one attempt. */
+  retried: number;
+  /** Total attempts (each one is billed by the storage services). */
+  attempts: number;
+  errorCodes: Record<string, number>;
+}
+
+// ───────────────────────────── cost ─────────────────────────────
+
+export type PriceUnit = 'hour' | 'GB-month' | '1000 requests' | '10000 requests' | 'GB egress';
+/** What a priced resource is for: decides which totals it enters. */
+export type ResourceRole = 'storage' | 'client' | 'inference' | 'storage-write' | 'storage-read' | 'egress';
+
+export interface PricedResource {
+  id: string;
+  service: string;
+  /** Instance type or tier, e.g. "ml.g4dn.xlarge", "Standard S1", "Hot, LRS". */
+  type: string;
+  role: ResourceRole;
+  price: number;
+  unit: PriceUnit;
+  currency: string;
+  region: string;
+  /** Autoscaled hour-priced resources: instance range; 1–1 otherwise. */
+  instances: { min: number; max: number };
+  source: SourceRef;
+  note: string | null;
+}
+
+export interface Range {
+  min: number;
+  max: number;
+}
+
+export interface CostLine {
+  resourceId: string;
+  /** What was counted, e.g. "312 PUT requests" or "0.0412 GB". */
+  quantity: number;
+  quantityUnit: string;
+  cost: number;
+}
+
+export type PlatformCost =
+  | { platform: string; priced: false; reason: string }
+  | {
+      platform: string;
+      priced: true;
+      /** The run measured the embedded local stack: costs are what the same usage would cost on the real service. */
+      measuredOnLocalStack: boolean;
+      currency: string;
+      resources: PricedResource[];
+      /** Sum of hour-priced resources; min–max across the autoscaling range. */
+      hourly: Range;
+      daily: Range;
+      inference: {
+        /** Images and inference seconds of the measured batches. */
+        images: number;
+        inferenceSeconds: number;
+        /** images / inference second; null without inference data. */
+        imagesPerSecond: number | null;
+        /** Hourly price of the `inference` resources / images per hour × 1000. */
+        costPer1000: Range | null;
+        /** Why costPer1000 is null, when it is. */
+        note: string | null;
+      };
+      /** What this run's storage requests and transfers cost at the listed prices. */
+      run: {
+        putRequests: number;
+        getRequests: number;
+        uploadedBytes: number;
+        downloadedBytes: number;
+        lines: CostLine[];
+        total: number;
+        /** Resources the run used but pricing.yaml has no price for (e.g. no egress entry). */
+        unpriced: string[];
+      };
+    };
+
+export interface CostModel {
+  /** Bytes per GB the prices are quoted in (from pricing.yaml). */
+  bytesPerGB: number;
+  hoursPerDay: number;
+  pricingFile: string;
+  platforms: PlatformCost[];
+}
+
+// ───────────────────────────── capabilities and requirements ─────────────────────────────
+
+export type CapabilityType = 'boolean' | 'number' | 'ordinal' | 'text';
+
+export interface CapabilityValue {
+  value: string | number | boolean;
+  source: SourceRef;
+  /** Caveat on the fact, e.g. that it was inferred. */
+  note: string | null;
+}
+
+export interface CapabilityCriterion {
+  id: string;
+  label: string;
+  type: CapabilityType;
+  /** number: 'higher'/'lower'; boolean: true is better; ordinal: later level is better; text: not compared. */
+  better: Better | null;
+  levels: string[] | null;
+  unit: string | null;
+  values: Record<string, CapabilityValue>;
+  /** Platform with the uniquely best value, or null (tie, text, or fewer than 2 values). */
+  best: string | null;
+}
+
+export interface CapabilityMatrix {
+  platformsFile: string;
+  platforms: string[];
+  criteria: CapabilityCriterion[];
+}
+
+export type EvidenceKind = 'metric' | 'capability' | 'cost';
+
+export interface Evidence {
+  kind: EvidenceKind;
+  /** Metric key, capability id or cost measure. */
+  ref: string;
+  label: string;
+  weight: number;
+  /** Platform credited with the weight, or null. */
+  favours: string | null;
+  /** True when this criterion added weight to a platform. */
+  counted: boolean;
+  /** Why it counted or not, e.g. "not significant (p = 0.41, Holm)". */
+  reason: string;
+}
+
+export interface RequirementResult {
+  id: string;
+  title: string;
+  description: string | null;
+  scores: Record<string, number>;
+  /** Highest total, or 'tie' when totals are equal or nothing was decisive. */
+  best: string | 'tie';
+  /** The counted evidence of `best` (all evidence is in `evidence`). */
+  decidedBy: Evidence[];
+  evidence: Evidence[];
+  /** The study's Table 9 answer for this requirement, when it has one. */
+  studyBest: string | null;
+}
+
+export interface RequirementMatrix {
+  requirementsFile: string;
+  scoringRule: string;
+  requirements: RequirementResult[];
+}
+
+// ───────────────────────────── the study's published values ─────────────────────────────
+
+export interface StudyMetricValue {
+  mean: number;
+  sd: number | null;
+  median: number;
+}
+
+export interface StudyReference {
+  file: string;
+  citation: { title: string; journal: string; year: number; doi: string | null; url: string | null; seed: string };
+  /** The study's unit: it writes MB; its per-MB figures are reproduced as printed. */
+  unitNote: string;
+  /** metric → platform → values as printed in Tables 2–5. */
+  metrics: Partial<Record<BatchMetricKey, { table: string; unit: string; values: Record<string, StudyMetricValue> }>>;
+  /** Table 8: criterion → platform the study judged better. */
+  bestPerMetric: Record<string, string>;
+  /** Table 9: requirement id → platform. */
+  bestPerRequirement: Record<string, string>;
+  /** Tables 6–7 totals, per platform, as printed. */
+  costs: Record<string, { hourly: Range; daily: Range; currency: string; table: string }>;
+}
+
+// ───────────────────────────── the whole model ─────────────────────────────
+
+export interface Methods {
+  percentiles: string;
+  omnibus: string;
+  pairwise: string;
+  effectSizes: string;
+  bootstrap: string;
+  correction: string;
+  verdictRule: string;
+  exclusions: string;
+  latency: string;
+  cost: string;
+  requirements: string;
+}
+
+export interface AnalysisModel {
+  schema: 1;
+  runId: string;
+  runName: string;
+  generatedAt: string;
+  /** Platforms in the order of the run's config. */
+  platforms: string[];
+  alpha: number;
+  bootstrap: { iterations: number; seed: number; level: number };
+  exclusions: Exclusions;
+  metrics: MetricComparison[];
+  latency: LatencyRow[];
+  failures: FailureRow[];
+  costs: CostModel;
+  capabilities: CapabilityMatrix;
+  requirements: RequirementMatrix;
+  methods: Methods;
+  /** The study's published values, for an optional comparison column; null if the file is absent. */
+  study: StudyReference | null;
+}

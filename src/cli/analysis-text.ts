@@ -1,0 +1,180 @@
+/** The analysis as terminal text: aligned tables with fixed decimals and one verdict line per metric. */
+import { decimalsFor, formatFixed, formatP } from '../analysis/format';
+import type { AnalysisModel, MetricComparison, PlatformCost, Range } from '../analysis/model';
+import { table } from './output';
+
+/** One precision per metric, from the largest median of its platforms. */
+function metricDecimals(c: MetricComparison): number {
+  const medians = c.perPlatform.map((p) => Math.abs(p.summary?.median ?? 0));
+  return decimalsFor(Math.max(0, ...medians));
+}
+
+function meanSd(mean: number, sd: number | null, d: number): string {
+  return sd === null ? `${mean.toFixed(d)} (n = 1)` : `${mean.toFixed(d)} ± ${sd.toFixed(d)}`;
+}
+
+/** Four decimals, six for sub-cent amounts (a run's request cost), so no figure rounds to 0. */
+function money(v: number): string {
+  return v === 0 ? '0' : Math.abs(v) < 0.01 ? v.toFixed(6) : v.toFixed(4);
+}
+
+function moneyRange(r: Range): string {
+  return r.min === r.max ? money(r.min) : `${money(r.min)}–${money(r.max)}`;
+}
+
+function header(m: AnalysisModel): string[] {
+  const e = m.exclusions;
+  const per = m.platforms.map((p) => `${p} ${e.perPlatform[p]?.measured ?? 0}/${e.perPlatform[p]?.total ?? 0}`).join(', ');
+  return [
+    `Analysis of run ${m.runId} — ${m.runName}`,
+    `Batches: ${e.total} rows, ${e.measured} measured (${per}); excluded ${e.warmup} warm-up and ${e.failed} failed.`,
+    `α = ${m.alpha}, Holm-adjusted; bootstrap ${m.bootstrap.iterations} resamples, seed ${m.bootstrap.seed}.`,
+  ];
+}
+
+function descriptiveTable(m: AnalysisModel): string {
+  const withStudy = m.study !== null;
+  const rows = [['metric', 'unit', 'platform', 'n', 'mean ± sd', 'median', 'p25', 'p75', ...(withStudy ? ["study's mean ± sd / median"] : [])]];
+  for (const c of m.metrics) {
+    const study = m.study?.metrics[c.metric];
+    const d = metricDecimals(c);
+    for (const p of c.perPlatform) {
+      const s = p.summary;
+      const sv = study?.values[p.platform];
+      rows.push([
+        c.label,
+        c.unit,
+        p.platform,
+        String(p.n),
+        s ? meanSd(s.mean, s.sd, d) : '–',
+        formatFixed(s?.median, d),
+        formatFixed(s?.p25, d),
+        formatFixed(s?.p75, d),
+        ...(withStudy ? [sv ? `${sv.mean} ± ${sv.sd ?? '?'} / ${sv.median} ${study!.unit} (${study!.table})` : '–'] : []),
+      ]);
+    }
+  }
+  return table(rows, { header: true });
+}
+
+function testsTable(metrics: MetricComparison[], level: number): string {
+  const rows = [['metric', 'KW H', 'p', 'p Holm', 'pair', 'U', 'p MW', 'p Holm', "Cliff's δ", 'A', `median diff a − b [${(level * 100).toFixed(0)}% CI]`]];
+  for (const c of metrics) {
+    if (!c.omnibus) {
+      rows.push([c.label, '–', '–', '–', '–', '–', '–', '–', '–', '–', 'insufficient data']);
+      continue;
+    }
+    const d = metricDecimals(c);
+    c.pairwise.forEach((p, i) => {
+      const o = c.omnibus!;
+      const ci = p.medianDiff;
+      rows.push([
+        i === 0 ? c.label : '',
+        i === 0 ? o.H.toFixed(3) : '',
+        i === 0 ? formatP(o.pValue) : '',
+        i === 0 ? formatP(o.pHolm) : '',
+        `${p.a}–${p.b}`,
+        formatFixed(p.U, 1),
+        formatP(p.pValue),
+        formatP(p.pHolm),
+        p.cliffsDelta.toFixed(3),
+        p.varghaDelaneyA.toFixed(3),
+        `${ci.estimate.toFixed(d)} [${ci.lower.toFixed(d)}, ${ci.upper.toFixed(d)}]`,
+      ]);
+    });
+  }
+  return table(rows, { header: true });
+}
+
+function latencyTableText(m: AnalysisModel): string {
+  const rows = [['platform', 'phase', 'n', 'p50', 'p90', 'p95', 'p99', 'max', 'TTFB p50', 'TTFB p95']];
+  for (const l of m.latency) {
+    const d = l.durationMs;
+    rows.push([
+      l.platform,
+      l.phase,
+      String(l.n),
+      formatFixed(d?.p50, 1),
+      formatFixed(d?.p90, 1),
+      formatFixed(d?.p95, 1),
+      formatFixed(d?.p99, 1),
+      formatFixed(d?.max, 1),
+      formatFixed(l.ttfbMs?.p50, 1),
+      formatFixed(l.ttfbMs?.p95, 1),
+    ]);
+  }
+  return table(rows, { header: true });
+}
+
+function failuresText(m: AnalysisModel): string {
+  const rows = [['platform', 'phase', 'requests', 'failed', 'rate', 'retried', 'error codes']];
+  for (const f of m.failures) {
+    const codes = Object.entries(f.errorCodes).map(([k, v]) => `${k} ×${v}`).join(', ');
+    rows.push([f.platform, f.phase, String(f.requests), String(f.failed), f.failureRate === null ? '–' : `${(f.failureRate * 100).toFixed(2)}%`, String(f.retried), codes || '–']);
+  }
+  return table(rows, { header: true });
+}
+
+function costRow(c: PlatformCost): string[] {
+  if (!c.priced) return [c.platform, c.reason, '', '', '', '', '', ''];
+  const i = c.inference;
+  const run = c.run;
+  const egressGB = run.lines.find((l) => l.quantityUnit === 'GB')?.quantity;
+  return [
+    c.platform,
+    `${moneyRange(c.hourly)} ${c.currency}`,
+    moneyRange(c.daily),
+    formatFixed(i.imagesPerSecond, 2),
+    i.costPer1000 ? moneyRange(i.costPer1000) : `– (${i.note})`,
+    `${run.putRequests} / ${run.getRequests}`,
+    egressGB === undefined ? '–' : egressGB.toFixed(4),
+    money(run.total) + (run.unpriced.length ? ` (unpriced: ${run.unpriced.join(', ')})` : ''),
+  ];
+}
+
+function costText(m: AnalysisModel): string[] {
+  const rows = [['platform', 'hourly', 'daily', 'images/s', 'per 1,000 inferences', 'PUT / GET', 'egress GB', 'run cost']];
+  for (const c of m.costs.platforms) rows.push(costRow(c));
+  const lines = [table(rows, { header: true })];
+  if (m.costs.platforms.some((c) => c.priced && c.measuredOnLocalStack)) {
+    lines.push('  (measured on the local stack: costs are what the same usage would cost on the real services at these list prices)');
+  }
+  if (m.study && Object.keys(m.study.costs).length) {
+    const s = Object.entries(m.study.costs).map(([p, c]) => `${p} ${moneyRange(c.hourly)}/h, ${moneyRange(c.daily)}/day (${c.table})`);
+    lines.push(`  The study's totals: ${s.join('; ')}.`);
+  }
+  return lines;
+}
+
+function requirementsText(m: AnalysisModel): string {
+  const withStudy = m.study !== null;
+  const rows = [['requirement', 'best', 'scores', 'decided by', ...(withStudy ? ["study's Table 9"] : [])]];
+  for (const r of m.requirements.requirements) {
+    const scores = m.platforms.map((p) => `${p} ${r.scores[p] ?? 0}`).join(', ');
+    const decided = r.decidedBy.map((e) => `${e.ref} +${e.weight}`).join(', ') || (r.evidence.some((e) => e.counted) ? 'equal totals' : 'no decisive evidence');
+    rows.push([r.title, r.best, scores, decided, ...(withStudy ? [r.studyBest ?? '–'] : [])]);
+  }
+  return table(rows, { header: true });
+}
+
+function capabilitiesText(m: AnalysisModel): string {
+  const rows = [['criterion', ...m.platforms, 'better']];
+  for (const c of m.capabilities.criteria) {
+    if (c.type === 'text') continue;
+    rows.push([c.id, ...m.platforms.map((p) => (c.values[p] ? `${String(c.values[p].value)}${c.unit && c.unit !== '%' ? ` ${c.unit}` : c.unit ?? ''}` : '–')), c.best ?? 'tie']);
+  }
+  return table(rows, { header: true });
+}
+
+export function formatAnalysis(m: AnalysisModel): string {
+  const out: string[] = [...header(m), ''];
+  out.push('Per-metric summary (measured batches; percentiles type 7)', descriptiveTable(m), '');
+  out.push('Tests (Kruskal–Wallis across platforms, Holm across metrics; Mann–Whitney per pair, Holm across pairs)', testsTable(m.metrics, m.bootstrap.level), '');
+  out.push('Verdicts', ...m.metrics.map((c) => `  ${c.verdict.text}`), '');
+  out.push('Request latency, ms (successful requests of measured batches)', latencyTableText(m), '');
+  out.push('Failures and retries (non-warm-up batches)', failuresText(m), '');
+  out.push(`Cost (list prices from ${m.costs.pricingFile})`, ...costText(m), '');
+  out.push(`Capabilities (${m.capabilities.platformsFile})`, capabilitiesText(m), '');
+  out.push(`Business requirements (weights in ${m.requirements.requirementsFile})`, requirementsText(m));
+  return out.join('\n');
+}

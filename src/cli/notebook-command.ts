@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import { UserError } from '../errors';
+import { KERNEL_NAME, userJupyterDir, writeKernelSpec } from '../notebook/kernelspec';
+import { parseParameterArgs } from '../notebook/parameters';
+import { runNotebook } from '../notebook/run-notebook';
+import { formatDuration, table } from './output';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function registerNotebookCommands(program: Command): void {
+  const notebook = program.command('notebook').description('run the TypeScript (tslab) notebooks headless, or register their kernel with Jupyter');
+
+  notebook
+    .command('run')
+    .description('execute a notebook headless through Jupyter with the tslab kernel; -p overrides values of its "parameters" cell')
+    .argument('<notebook>', '.ipynb file')
+    .option('-p, --param <key=value>', 'parameter override (repeatable); JSON values (3, true, "x") or plain strings', collect, [])
+    .option('--out <file>', 'where to write the executed notebook (default: <notebook>.out.ipynb)')
+    .option('--timeout <seconds>', 'per-cell time limit', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new UserError(`--timeout takes whole seconds ≥ 1, got ${v}`);
+      return n;
+    }, 1800)
+    .action(async (file: string, o: { param: string[]; out?: string; timeout: number }) => {
+      const params = parseParameterArgs(o.param);
+      console.log(`Running ${file}${o.param.length ? ` with ${o.param.join(' ')}` : ''} …`);
+      const result = await runNotebook(file, { params, out: o.out, timeoutS: o.timeout });
+      const total = result.cells.reduce((s, c) => s + c.durationMs, 0);
+      console.log(table([['cell', 'time'], ...result.cells.map((c) => [String(c.index + 1), formatDuration(c.durationMs)])], { header: true }));
+      console.log(`Done in ${formatDuration(total)}. Executed notebook: ${path.relative(process.cwd(), result.outPath) || result.outPath}`);
+    });
+
+  notebook
+    .command('kernel-install')
+    .description('register the tslab TypeScript kernel with your Jupyter (JupyterLab then offers "TypeScript (cloudbench)")')
+    .option('--dir <jupyter-data-dir>', 'Jupyter data folder (default: $JUPYTER_DATA_DIR or ~/.local/share/jupyter)')
+    .action((o: { dir?: string }) => {
+      const dir = writeKernelSpec(o.dir ?? userJupyterDir());
+      console.log(`Installed kernel "${KERNEL_NAME}" in ${dir}. Start JupyterLab in ${path.resolve(__dirname, '..', '..', 'notebooks')} and pick "TypeScript (cloudbench)".`);
+    });
+}

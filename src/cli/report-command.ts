@@ -1,0 +1,70 @@
+/** `cloudbench report <run-dir>`: the paper-style report of a run, as report.html and report.pdf. */
+import type { Command } from 'commander';
+import fs from 'node:fs';
+import { DEFAULT_ALPHA } from '../analysis/analyze-run';
+import { UserError } from '../errors';
+import { renderReport, type ReportFormat, type RenderReportResult } from '../report';
+
+export interface ReportCommandOptions {
+  /** Comma-separated; undefined when the user did not pass --format (then a missing browser is only a warning). */
+  format?: string;
+  template?: string;
+  out?: string;
+  withStudy?: boolean;
+  alpha: number;
+  templates?: string;
+}
+
+export function parseFormats(value: string): ReportFormat[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  const bad = items.filter((f) => f !== 'html' && f !== 'pdf');
+  if (items.length === 0 || bad.length) throw new UserError(`--format takes html, pdf or html,pdf; got "${value}"`);
+  return [...new Set(items)] as ReportFormat[];
+}
+
+function parseAlpha(value: string): number {
+  const a = Number(value);
+  if (!(a > 0 && a < 1)) throw new UserError(`--alpha takes a number between 0 and 1 (exclusive), got ${value}`);
+  return a;
+}
+
+/**
+ * Runs the command. A PDF asked for with --format but impossible (no browser) is an error, after the
+ * HTML is written; without --format the PDF is a bonus and a missing browser only a warning.
+ */
+export async function reportFromCli(runDir: string, o: ReportCommandOptions): Promise<RenderReportResult> {
+  const formats = o.format === undefined ? (['html', 'pdf'] as ReportFormat[]) : parseFormats(o.format);
+  if (o.template !== undefined && !fs.existsSync(o.template)) throw new UserError(`--template: folder ${o.template} does not exist`);
+  if (o.templates !== undefined && !fs.existsSync(o.templates)) throw new UserError(`--templates: folder ${o.templates} does not exist`);
+  const result = await renderReport(runDir, {
+    formats,
+    requirePdf: o.format !== undefined && formats.includes('pdf'),
+    templateDir: o.template,
+    outDir: o.out,
+    withStudy: o.withStudy,
+    analysis: { alpha: o.alpha, templatesDir: o.templates },
+  });
+  console.log(`HTML: ${result.htmlPath}`);
+  if (result.pdfPath) console.log(`PDF:  ${result.pdfPath}`);
+  for (const w of result.warnings) console.error(`cloudbench: warning: ${w}`);
+  return result;
+}
+
+export function registerReportCommand(program: Command): void {
+  program
+    .command('report')
+    .description('write the paper-style report of a run: report.html (self-contained) and report.pdf (A4, needs Chrome/Chromium)')
+    .argument('<run-dir>', 'a run folder (reports/<run-id>)')
+    .option('--format <list>', 'html, pdf or html,pdf (default: both; without --format a missing browser only skips the PDF, with it the command fails after writing the HTML)')
+    .option('--template <dir>', 'folder with your report.md and report.css (copy them from the bundled templates/)')
+    .option('--out <dir>', 'where report.html / report.pdf go (default: the run folder)')
+    .option('--with-study', 'add columns with the study\'s published values, labelled as the study\'s')
+    .option('--alpha <a>', 'significance level of the verdicts', parseAlpha, DEFAULT_ALPHA)
+    .option('--templates <dir>', 'folder with the analysis data files: pricing.yaml, platforms.yaml, requirements.yaml, study-reference.yaml (default: the bundled templates/)')
+    .action(async (runDir: string, o: ReportCommandOptions) => {
+      await reportFromCli(runDir, o);
+    });
+}
