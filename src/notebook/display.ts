@@ -1,0 +1,114 @@
+/**
+ * Rich output in tslab notebooks: DataFrames and rows as HTML tables, Vega-Lite specs as inline
+ * SVG (plus the Vega-Lite MIME bundle, which JupyterLab renders interactively), report previews.
+ * The `…Html` functions only build strings, so they work (and are tested) outside a kernel.
+ */
+import type { DataFrame } from 'danfojs-node';
+import fs from 'node:fs';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '../report/render-svg';
+
+type Row = Record<string, unknown>;
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function isDataFrame(x: unknown): x is DataFrame {
+  return typeof x === 'object' && x !== null && 'columns' in x && 'values' in x && typeof (x as DataFrame).shape !== 'undefined';
+}
+
+function rowsOf(data: DataFrame | readonly Row[]): { columns: string[]; rows: unknown[][] } {
+  if (isDataFrame(data)) return { columns: data.columns.map(String), rows: data.values as unknown[][] };
+  const columns = [...new Set(data.flatMap((r) => Object.keys(r)))];
+  return { columns, rows: data.map((r) => columns.map((c) => r[c])) };
+}
+
+function cell(v: unknown, digits: number): string {
+  if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return '<td class="missing">—</td>';
+  if (typeof v === 'number') {
+    const text = Number.isInteger(v) ? String(v) : v.toFixed(digits);
+    return `<td style="text-align:right">${text}</td>`;
+  }
+  return `<td>${escapeHtml(String(v))}</td>`;
+}
+
+export interface TableOptions {
+  /** Only these columns, in this order. */
+  columns?: string[];
+  /** Decimals for non-integer numbers (default 4). */
+  digits?: number;
+  caption?: string;
+  /** At most this many rows (default 50); the rest are counted. */
+  maxRows?: number;
+}
+
+/** A DataFrame or an array of row objects as an HTML table. */
+export function tableHtml(data: DataFrame | readonly Row[], opts: TableOptions = {}): string {
+  const all = rowsOf(data);
+  const columns = opts.columns ?? all.columns;
+  const index = columns.map((c) => all.columns.indexOf(c));
+  const missing = columns.filter((_, i) => index[i] < 0);
+  if (missing.length) throw new Error(`no column ${missing.join(', ')} (columns: ${all.columns.join(', ')})`);
+  const maxRows = opts.maxRows ?? 50;
+  const digits = opts.digits ?? 4;
+  const body = all.rows
+    .slice(0, maxRows)
+    .map((r) => `<tr>${index.map((i) => cell(r[i], digits)).join('')}</tr>`)
+    .join('\n');
+  const more = all.rows.length > maxRows ? `<tr><td colspan="${columns.length}">… ${all.rows.length - maxRows} more rows</td></tr>` : '';
+  const caption = opts.caption ? `<caption>${escapeHtml(opts.caption)}</caption>` : '';
+  return `<table class="cloudbench">${caption}<thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${body}${more}</tbody></table>`;
+}
+
+/** The Vega-Lite spec as SVG markup (rendered in Node, no browser). */
+export async function chartSvg(spec: TopLevelSpec): Promise<string> {
+  return (await renderSvg(spec, 'nb')).svg;
+}
+
+interface TslabJupyter {
+  lastWriteDisplayData: ((data: { data: Record<string, unknown>; metadata: object; transient: object }, update: boolean) => void) | null;
+}
+
+/** Sends one display message with several MIME types (tslab's public API sends one type per call). */
+function displayBundle(data: Record<string, unknown>): void {
+  try {
+    // The kernel's own module instance: present when the kernel runs from this project's tslab.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const jupyter = require('tslab/dist/jupyter') as TslabJupyter;
+    if (jupyter.lastWriteDisplayData) {
+      jupyter.lastWriteDisplayData({ data, metadata: {}, transient: {} }, false);
+      return;
+    }
+  } catch {
+    /* fall through to the public API */
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tslab = require('tslab') as typeof import('tslab');
+  if (typeof data['image/svg+xml'] === 'string') tslab.display.svg(data['image/svg+xml']);
+  else if (typeof data['text/html'] === 'string') tslab.display.html(data['text/html']);
+}
+
+/** Shows a table in the notebook. */
+export function showTable(data: DataFrame | readonly Row[], opts: TableOptions = {}): void {
+  displayBundle({ 'text/html': tableHtml(data, opts), 'text/plain': `table (${rowsOf(data).rows.length} rows)` });
+}
+
+/** Shows a chart in the notebook: SVG everywhere, interactive Vega-Lite where the frontend supports it. */
+export async function showChart(spec: TopLevelSpec): Promise<void> {
+  displayBundle({
+    'image/svg+xml': await chartSvg(spec),
+    'application/vnd.vegalite.v5+json': spec,
+    'text/plain': `chart: ${spec.title ?? spec.description ?? 'Vega-Lite'}`,
+  });
+}
+
+/** Previews a rendered report inline (its body, sandboxed in an iframe so its CSS stays inside). */
+export function showReport(htmlPath: string, opts: { height?: number } = {}): void {
+  const html = fs.readFileSync(htmlPath, 'utf8');
+  const srcdoc = escapeHtml(html);
+  displayBundle({
+    'text/html': `<iframe srcdoc="${srcdoc}" style="width:100%;height:${opts.height ?? 600}px;border:1px solid #ccc"></iframe>`,
+    'text/plain': `report: ${htmlPath}`,
+  });
+}

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { parseParameterArgs } from '../src/notebook/parameters';
+import { findJupyterPython, runNotebook } from '../src/notebook/run-notebook';
+import { ROOT, runCli } from './helpers/cli';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-nbtest-'));
+process.env.CLOUDBENCH_CACHE_DIR ??= path.join(tmp, 'cache');
+
+let jupyterMissing: string | false = false;
+try {
+  findJupyterPython();
+} catch (err) {
+  jupyterMissing = `${(err as Error).message}`;
+}
+
+interface Output {
+  output_type: string;
+  text?: string | string[];
+  data?: Record<string, unknown>;
+}
+interface Cell {
+  cell_type: string;
+  source: string;
+  metadata: Record<string, unknown>;
+  outputs?: Output[];
+}
+
+function notebook(cells: { source: string; tags?: string[] }[]): string {
+  const file = path.join(tmp, `nb-${Math.random().toString(36).slice(2)}.ipynb`);
+  fs.writeFileSync(file, JSON.stringify({
+    cells: cells.map((c, i) => ({ cell_type: 'code', id: `c${i}`, metadata: c.tags ? { tags: c.tags } : {}, source: c.source, outputs: [], execution_count: null })),
+    metadata: {},
+    nbformat: 4,
+    nbformat_minor: 5,
+  }));
+  return file;
+}
+
+function outputsOf(file: string): Output[][] {
+  const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: Cell[] };
+  return nb.cells.map((c) => c.outputs ?? []);
+}
+
+function text(o: Output): string {
+  return Array.isArray(o.text) ? o.text.join('') : (o.text ?? '');
+}
+
+describe('parameters', () => {
+  test('values parse as JSON when they can, else as strings', () => {
+    assert.deepEqual(parseParameterArgs(['a=3', 'b=true', 'c=eu-west-1', 'd="7"', 'e=']), { a: 3, b: true, c: 'eu-west-1', d: '7', e: '' });
+    assert.throws(() => parseParameterArgs(['novalue']), /key=value/);
+    assert.throws(() => parseParameterArgs(['1x=2']), /not a valid TypeScript identifier/);
+  });
+});
+
+describe('headless notebook execution', { skip: jupyterMissing }, () => {
+  test('injected parameters override the defaults; per-cell timing is recorded', async () => {
+    const file = notebook([
+      { source: 'let greeting = "hello";\nlet times = 1;', tags: ['parameters'] },
+      { source: 'console.log(greeting.repeat(times));' },
+    ]);
+    const out = path.join(tmp, 'params.out.ipynb');
+    const result = await runNotebook(file, { params: { greeting: 'hey', times: 2 }, out });
+    const outputs = outputsOf(out);
+    assert.equal(outputs.length, 3, 'an injected cell follows the parameters cell');
+    assert.equal(text(outputs[2][0]).trim(), 'heyhey');
+    assert.equal(result.cells.length, 3);
+    const nb = JSON.parse(fs.readFileSync(out, 'utf8')) as { cells: Cell[] };
+    assert.deepEqual(nb.cells[1].metadata.tags, ['injected-parameters']);
+    for (const c of nb.cells) assert.equal(typeof (c.metadata.cloudbench as { durationMs: number }).durationMs, 'number');
+
+    // Without overrides the defaults stand.
+    await runNotebook(file, { out });
+    assert.equal(text(outputsOf(out)[1][0]).trim(), 'hello');
+
+    await assert.rejects(runNotebook(file, { params: { nope: 1 }, out }), /unknown parameter "nope" \(the notebook's parameters: greeting, times\)/);
+    // A value of the wrong type is caught by the type checker, in the injected cell.
+    await assert.rejects(runNotebook(file, { params: { times: 'x' }, out }), /cell 2 failed[\s\S]*Type 'string' is not assignable to type 'number'/);
+  });
+
+  test('a type error fails with its cell number and message, through the CLI too', async () => {
+    const file = notebook([
+      { source: 'const ok = 1;' },
+      { source: 'const n: number = "oops";' },
+      { source: 'console.log("never");' },
+    ]);
+    await assert.rejects(runNotebook(file, { out: path.join(tmp, 'err.out.ipynb') }), (err: Error) => {
+      assert.equal(err.name, 'NotebookError');
+      assert.match(err.message, /cell 2 failed \(const n: number = "oops";\):\n.*Type 'string' is not assignable to type 'number'/);
+      return true;
+    });
+    const cli = runCli(['notebook', 'run', file, '--out', path.join(tmp, 'err2.out.ipynb')]);
+    assert.equal(cli.status, 1);
+    assert.match(cli.stderr, /^cloudbench: .*cell 2 failed/);
+    assert.doesNotMatch(cli.stderr, /at .*\.ts:\d+/, 'no stack trace of ours');
+  });
+
+  test('01-quickstart runs against the local stack and shows the table and the charts', async () => {
+    const out = path.join(tmp, '01.out.ipynb');
+    await runNotebook(path.join(ROOT, 'notebooks', '01-quickstart.ipynb'), { params: { batches: 2, batchSize: 8, outDir: path.join(tmp, 'runs') }, out });
+    const all = outputsOf(out).flat();
+    const html = all.map((o) => String(o.data?.['text/html'] ?? '')).join('');
+    assert.match(html, /<table class="cloudbench"><caption>Per-batch metrics<\/caption>/);
+    assert.match(html, /<th>throughputMiBps<\/th>/);
+    // nbformat may store multi-line strings as lists of lines.
+    const svgs = all.map((o) => o.data?.['image/svg+xml']).filter((s) => s !== undefined).map((s) => (Array.isArray(s) ? s.join('') : String(s)));
+    assert.ok(svgs.every((s) => s.startsWith('<svg')), 'SVG markup');
+    assert.ok(svgs.length >= 2, 'charts as SVG');
+    assert.ok(all.some((o) => o.data?.['application/vnd.vegalite.v5+json']), 'the Vega-Lite bundle for JupyterLab');
+    assert.ok(all.some((o) => /stack stopped/.test(text(o))));
+    assert.ok(!all.some((o) => /Warning/.test(text(o))), 'no warnings in the notebook');
+  });
+});
