@@ -4,6 +4,7 @@ import { registerAnalyzeCommand } from './cli/analyze-command';
 import { registerDatasetCommands } from './cli/dataset-command';
 import { registerDemoCommand } from './cli/demo-command';
 import { registerNotebookCommands } from './cli/notebook-command';
+import { registerReportCommand } from './cli/report-command';
 import { registerRunCommand } from './cli/run-command';
 import { registerStackCommands } from './cli/stack-command';
 import { isUserFacing } from './errors';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerDatasetCommands(program);
   registerRunCommand(program);
   registerAnalyzeCommand(program);
+  registerReportCommand(program);
   registerDemoCommand(program);
   registerNotebookCommands(program);
   return program;

@@ -62,7 +62,7 @@ export * from './report/charts';
 export { renderSvg } from './report/render-svg';
 
 // Notebooks: display helpers and headless execution
-export { tableHtml, chartSvg, showTable, showChart, showReport, type TableOptions } from './notebook/display';
+export { tableHtml, chartSvg, showTable, showChart, showReport, showReportTable, showFigure, type TableOptions } from './notebook/display';
 export { runNotebook, NotebookError, type NotebookRunResult, type RunNotebookOptions } from './notebook/run-notebook';
 export { parseParameterArgs, injectParameters } from './notebook/parameters';
 
@@ -78,3 +78,14 @@ export { loadStudyReference, parseStudyReference } from './analysis/study-refere
 export { defaultTemplatesDir, TEMPLATE_FILES } from './analysis/template-files';
 export { latencyTable, failureTable } from './analysis/request-stats';
 export { countExclusions } from './analysis/batch-exclusions';
+export { copyTemplates, setRequirementWeights, type WeightChanges } from './analysis/template-edit';
+
+// Report: typed model → HTML (self-contained) → PDF
+export {
+  renderReport, REPORT_FILES, buildReportModel, studyLabelOf, renderHtml, htmlToPdf, findBrowser, launchArgs,
+  BrowserNotFoundError, loadTemplate, defaultTemplateDir as defaultReportTemplateDir, allTables, allFigures,
+  paragraphHtml, tableHtml as reportTableHtml, figureHtml as reportFigureHtml,
+  type RenderReportOptions, type RenderReportResult, type ReportFormat, type BrowserFinder, type BrowserLocation,
+  type ReportInput, type ReportModelOptions, type ReportTemplate,
+} from './report';
+export type * from './report/report-model';

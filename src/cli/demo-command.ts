@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { renderReport } from '../report';
 import { runFromCli } from './run-command';
 
 export function registerDemoCommand(program: Command): void {
@@ -9,8 +10,14 @@ export function registerDemoCommand(program: Command): void {
     .action(async (o: { out?: string }) => {
       console.log('cloudbench demo: the study\'s two platforms on the embedded local stack (6 batches × 32 images).\n');
       const result = await runFromCli({ local: true, out: o.out, instances: 1 });
-      console.log('\nNext steps:');
-      console.log(`  npx cloudbench run --config my-config.yaml     # your own AWS and Azure (see README)`);
-      console.log(`  Raw data: ${result.dir}/batches.csv and requests.jsonl`);
+      console.log('\nRendering the report…');
+      const report = await renderReport(result.dir);
+      for (const w of report.warnings) console.error(`cloudbench: warning: ${w}`);
+      console.log('\nDone. Everything is in the run folder:');
+      console.log(`  report (HTML)  ${report.htmlPath}`);
+      if (report.pdfPath) console.log(`  report (PDF)   ${report.pdfPath}`);
+      console.log(`  raw data       ${result.dir}/batches.csv, requests.jsonl, manifest.json`);
+      console.log('\nNext: `npx cloudbench analyze <run-dir>` for the statistics in the terminal;');
+      console.log('      `npx cloudbench run --config my-config.yaml` for your own AWS and Azure (see README).');
     });
 }

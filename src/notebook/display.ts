@@ -6,6 +6,8 @@
 import type { DataFrame } from 'danfojs-node';
 import fs from 'node:fs';
 import type { TopLevelSpec } from 'vega-lite';
+import { tableHtml as reportTableHtml } from '../report/html';
+import type { ReportFigure, ReportTable } from '../report/report-model';
 import { renderSvg } from '../report/render-svg';
 
 type Row = Record<string, unknown>;
@@ -111,4 +113,15 @@ export function showReport(htmlPath: string, opts: { height?: number } = {}): vo
     'text/html': `<iframe srcdoc="${srcdoc}" style="width:100%;height:${opts.height ?? 600}px;border:1px solid #ccc"></iframe>`,
     'text/plain': `report: ${htmlPath}`,
   });
+}
+
+/** Shows one of the report's tables (numbered caption, notes) in the notebook. */
+export function showReportTable(t: ReportTable): void {
+  displayBundle({ 'text/html': reportTableHtml(t), 'text/plain': t.caption });
+}
+
+/** Shows one of the report's figures, or the reason it has none (e.g. insufficient data). */
+export async function showFigure(f: ReportFigure): Promise<void> {
+  if (f.spec) await showChart(f.spec);
+  else displayBundle({ 'text/html': `<p><em>${escapeHtml(f.caption)}: ${escapeHtml(f.empty ?? 'no data')}</em></p>`, 'text/plain': f.caption });
 }

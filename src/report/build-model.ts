@@ -1,0 +1,87 @@
+/** Run rows + analysis → ReportModel: decides every table, figure and sentence; renders nothing. */
+import type { AnalysisModel } from '../analysis/model';
+import type { RunManifest } from '../experiment/manifest';
+import type { BatchRow, RequestRow } from '../experiment/records';
+import type { ReportModel } from './report-model';
+import { runTable, sortedJson, versionsTable } from './model/appendix';
+import { failuresTable, latencySection } from './model/beyond';
+import { costSection } from './model/costs';
+import { METRIC_ORDER, metricSection } from './model/metrics';
+import { methodologyTable, resourcesTable } from './model/setup';
+import { summaryParagraphs } from './model/summary';
+import { capabilitiesTable, requirementsTable, winnersTable } from './model/verdicts';
+import { isoTime, listText } from './format';
+
+export interface ReportInput {
+  manifest: RunManifest;
+  batchRows: readonly BatchRow[];
+  requestRows: readonly RequestRow[];
+  analysis: AnalysisModel;
+}
+
+export interface ReportModelOptions {
+  /** Show the study's published values in columns labelled as the study's (needs analysis.study). */
+  withStudy?: boolean;
+}
+
+export function studyLabelOf(analysis: AnalysisModel): string {
+  return analysis.study ? `Study (${analysis.study.citation.year})` : 'Study';
+}
+
+export function buildReportModel(input: ReportInput, opts: ReportModelOptions = {}): ReportModel {
+  const { manifest, batchRows, requestRows, analysis } = input;
+  const withStudy = Boolean(opts.withStudy && analysis.study);
+  const studyLabel = studyLabelOf(analysis);
+  const metrics = [...analysis.metrics]
+    .sort((a, b) => METRIC_ORDER.indexOf(a.metric) - METRIC_ORDER.indexOf(b.metric))
+    .map((m) =>
+      metricSection(m, {
+        platforms: analysis.platforms,
+        batchRows,
+        alpha: analysis.alpha,
+        study: withStudy ? analysis.study : null,
+        studyLabel,
+      }),
+    );
+  const methodTable = methodologyTable(manifest, analysis, batchRows);
+  return {
+    title: manifest.name,
+    run: {
+      id: manifest.runId,
+      name: manifest.name,
+      status: manifest.status,
+      startedAt: isoTime(manifest.startedAt),
+      endedAt: isoTime(manifest.endedAt),
+      platforms: [...analysis.platforms],
+    },
+    withStudy,
+    studyLabel,
+    summary: summaryParagraphs(manifest, analysis, batchRows),
+    resources: resourcesTable(manifest, analysis),
+    methodology: {
+      paragraphs: [
+        `Every platform processed the same batches of the same dataset (its SHA-256 is in [[tab-method]]), one phase after the other: ${phaseText(manifest.config.phases)}. ` +
+          'Per batch and platform the phase times become the study’s four metrics; the tables summarise the measured batches and the tests ask whether the platforms differ.',
+      ],
+      table: methodTable,
+    },
+    metrics,
+    latency: latencySection(analysis, batchRows, requestRows),
+    failures: failuresTable(analysis),
+    costs: costSection(analysis, withStudy, studyLabel),
+    winners: winnersTable(analysis, withStudy, studyLabel),
+    requirements: requirementsTable(analysis, withStudy, studyLabel),
+    capabilities: capabilitiesTable(analysis),
+    appendix: { run: runTable(manifest), versions: versionsTable(manifest), config: sortedJson(manifest.config) },
+  };
+}
+
+const PHASE_TEXT: Record<string, string> = {
+  upload: 'upload every image of the batch to the object store',
+  download: 'download every image back',
+  inference: 'send every image to the inference endpoint',
+};
+
+function phaseText(phases: readonly string[]): string {
+  return listText(phases.map((p) => PHASE_TEXT[p] ?? p));
+}

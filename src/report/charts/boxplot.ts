@@ -1,0 +1,27 @@
+/** Distribution of the per-batch values per platform (the study's Figures 6, 10, 14, 16). */
+import type { TopLevelSpec } from 'vega-lite';
+import type { BatchPoint } from './data';
+import { CHART_CONFIG, platformColorScale } from './theme';
+
+export interface BoxplotOptions {
+  platforms: readonly string[];
+  valueTitle: string;
+  height?: number;
+}
+
+/** Tukey boxplot: whiskers at 1.5 × IQR, points beyond them drawn as outliers. */
+export function boxplotSpec(points: readonly BatchPoint[], opts: BoxplotOptions): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    config: CHART_CONFIG,
+    width: { step: 90 },
+    height: opts.height ?? 170,
+    data: { values: points.filter((p) => p.measured).map((p) => ({ ...p })) },
+    mark: { type: 'boxplot', extent: 1.5, size: 36, median: { color: '#222' }, outliers: { size: 14 } },
+    encoding: {
+      x: { field: 'platform', type: 'nominal', sort: [...opts.platforms], title: null, axis: { labelAngle: 0 } },
+      y: { field: 'value', type: 'quantitative', title: opts.valueTitle, scale: { zero: false } },
+      color: { field: 'platform', type: 'nominal', scale: platformColorScale(opts.platforms), legend: null },
+    },
+  } as TopLevelSpec;
+}

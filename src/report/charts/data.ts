@@ -1,0 +1,93 @@
+/**
+ * Plain rows → the small, flat datasets the chart specs plot. Pure functions of the run's rows, so
+ * a notebook gets exactly the report's figures from `loadRun(dir).batchRows/requestRows`.
+ */
+import { quantileSorted } from '../../analysis/descriptive';
+import type { Phase } from '../../config/experiment';
+import type { BatchRow, RequestRow } from '../../experiment/records';
+import type { BatchMetricKey } from '../../experiment/summary';
+
+/** One platform × batch value of one metric. */
+export interface BatchPoint {
+  platform: string;
+  batch: number;
+  value: number;
+  /** Counted in the statistics (not warm-up, not failed). Excluded points are drawn grey. */
+  measured: boolean;
+}
+
+/** One point of a platform's empirical distribution function. */
+export interface LatencyPoint {
+  platform: string;
+  latencyMs: number;
+  /** Fraction of requests at or below latencyMs, 0–1. */
+  fraction: number;
+}
+
+export function isMeasured(row: Pick<BatchRow, 'warmup' | 'status'>): boolean {
+  return !row.warmup && row.status === 'ok';
+}
+
+/** Batches are numbered from 1 in figures, as in the study (the files count from 0). */
+export function batchPoints(rows: readonly BatchRow[], metric: BatchMetricKey): BatchPoint[] {
+  const out: BatchPoint[] = [];
+  for (const r of rows) {
+    const v = r[metric];
+    if (v === null || !Number.isFinite(v)) continue;
+    out.push({ platform: r.platform, batch: r.batch + 1, value: v, measured: isMeasured(r) });
+  }
+  // Stable order independent of the file's (interleaved) row order.
+  return out.sort((a, b) => (a.platform < b.platform ? -1 : a.platform > b.platform ? 1 : a.batch - b.batch));
+}
+
+/**
+ * Successful request latencies (ms) of measured batches, by phase and platform, in one pass over
+ * the rows (a full-size run has ~700 000 of them), each list sorted ascending.
+ */
+export function latencySamples(
+  requests: readonly RequestRow[],
+  batches: readonly BatchRow[],
+): Map<Phase, Map<string, number[]>> {
+  const measured = new Map<string, Set<number>>();
+  for (const b of batches) {
+    if (!isMeasured(b)) continue;
+    let set = measured.get(b.platform);
+    if (!set) measured.set(b.platform, (set = new Set()));
+    set.add(b.batch);
+  }
+  const out = new Map<Phase, Map<string, number[]>>();
+  for (const r of requests) {
+    if (!r.ok || !Number.isFinite(r.durationMs) || !measured.get(r.platform)?.has(r.batch)) continue;
+    let byPlatform = out.get(r.phase);
+    if (!byPlatform) out.set(r.phase, (byPlatform = new Map()));
+    let list = byPlatform.get(r.platform);
+    if (!list) byPlatform.set(r.platform, (list = []));
+    list.push(r.durationMs);
+  }
+  for (const byPlatform of out.values()) for (const list of byPlatform.values()) list.sort((a, b) => a - b);
+  return out;
+}
+
+/**
+ * Quantile curve of one phase's request latencies per platform: `steps + 1` points (type-7
+ * quantiles at 0, 1/steps, …, 1). A curve instead of every request keeps the SVG small at 100 000+
+ * requests and draws the same picture as an ECDF. `samples` may come from `latencySamples`.
+ */
+export function latencyCurves(
+  requests: readonly RequestRow[],
+  batches: readonly BatchRow[],
+  phase: Phase,
+  platforms: readonly string[],
+  steps = 100,
+  samples: Map<Phase, Map<string, number[]>> = latencySamples(requests, batches),
+): LatencyPoint[] {
+  const out: LatencyPoint[] = [];
+  for (const platform of platforms) {
+    const values = samples.get(phase)?.get(platform) ?? [];
+    if (values.length === 0) continue;
+    for (let i = 0; i <= steps; i++) {
+      out.push({ platform, latencyMs: quantileSorted(values, i / steps), fraction: i / steps });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,69 @@
+/**
+ * HTML → A4 PDF with puppeteer-core and a system Chromium: page numbers in the footer, print CSS
+ * from the template (no figure or table row cut across pages, table headers repeated). The page
+ * may not fetch anything: every request except the document itself is aborted.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import puppeteer from 'puppeteer-core';
+import { escapeHtml } from './format';
+import { launchArgs, makeProfileDir, removeProfileDir, type BrowserLocation } from './browser';
+
+export interface PdfOptions {
+  browser: BrowserLocation;
+  /** Left side of the footer, e.g. the title and run id. */
+  footerText: string;
+  timeoutMs?: number;
+}
+
+function footerTemplate(text: string): string {
+  // Header/footer templates are rendered apart from the page: styles must be inline, font size explicit.
+  return (
+    '<div style="font-family: \'DejaVu Sans\', Arial, sans-serif; font-size: 7.5px; color: #666; width: 100%; ' +
+    'margin: 0 14mm; display: flex; justify-content: space-between;">' +
+    `<span>${escapeHtml(text)}</span>` +
+    '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>'
+  );
+}
+
+export async function htmlToPdf(html: string, pdfPath: string, opts: PdfOptions): Promise<void> {
+  const timeout = opts.timeoutMs ?? 60_000;
+  const profile = makeProfileDir();
+  const browser = await puppeteer.launch({
+    executablePath: opts.browser.executablePath,
+    headless: true,
+    args: launchArgs(profile),
+    timeout,
+    // The CLI handles Ctrl-C itself; closing is done in `finally`.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(timeout);
+    await page.setRequestInterception(true);
+    page.on('request', (req) => {
+      const url = req.url();
+      if (url.startsWith('data:') || url === 'about:blank') void req.continue();
+      else void req.abort('blockedbyclient');
+    });
+    await page.setContent(html, { waitUntil: 'load' });
+    fs.mkdirSync(path.dirname(pdfPath), { recursive: true });
+    const tmp = `${pdfPath}.tmp`;
+    await page.pdf({
+      path: tmp,
+      format: 'A4',
+      printBackground: true,
+      displayHeaderFooter: true,
+      headerTemplate: '<span></span>',
+      footerTemplate: footerTemplate(opts.footerText),
+      margin: { top: '16mm', bottom: '18mm', left: '14mm', right: '14mm' },
+      timeout,
+    });
+    fs.renameSync(tmp, pdfPath);
+  } finally {
+    await browser.close().catch(() => undefined);
+    removeProfileDir(profile);
+  }
+}
