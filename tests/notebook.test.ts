@@ -114,4 +114,36 @@ describe('headless notebook execution', { skip: jupyterMissing }, () => {
     assert.ok(all.some((o) => /stack stopped/.test(text(o))));
     assert.ok(!all.some((o) => /Warning/.test(text(o))), 'no warnings in the notebook');
   });
+  test('02-compare-aws-azure runs the full protocol on the local stack with every table and figure inline', async () => {
+    const out = path.join(tmp, '02.out.ipynb');
+    await runNotebook(path.join(ROOT, 'notebooks', '02-compare-aws-azure.ipynb'), {
+      params: { batches: 3, batchSize: 8, syntheticCount: 24, outDir: path.join(tmp, 'runs02') },
+      out,
+    });
+    const all = outputsOf(out).flat();
+    const html = all.map((o) => { const h = o.data?.['text/html']; return Array.isArray(h) ? h.join('') : String(h ?? ''); }).join('');
+    for (const caption of ['Upload time per MiB per platform', 'Tests of the throughput', 'Per-request latency', 'Cost per platform', 'Best platform per criterion', 'per business requirement', 'capability matrix']) {
+      assert.ok(html.toLowerCase().includes(caption.toLowerCase()), `missing "${caption}" table`);
+    }
+    assert.doesNotMatch(html, /\[\[(tab|fig)-/, 'unresolved cross-reference');
+    assert.doesNotMatch(html, /NaN/);
+    const svgs = all.filter((o) => o.data?.['image/svg+xml'] !== undefined);
+    assert.ok(svgs.length >= 8, `expected the per-metric figures, got ${svgs.length} SVGs`);
+  });
+
+  test('03-regenerate-report changes weights and regenerates the report from a run folder', async () => {
+    const runs = path.join(tmp, 'runs02');
+    const runDir = path.join(runs, fs.readdirSync(runs).filter((d) => fs.existsSync(path.join(runs, d, 'manifest.json')))[0]);
+    const out = path.join(tmp, '03.out.ipynb');
+    await runNotebook(path.join(ROOT, 'notebooks', '03-regenerate-report.ipynb'), {
+      params: { runDir, templatesDir: path.join(tmp, 'my-templates'), formats: 'html' },
+      out,
+    });
+    const printed = outputsOf(out).flat().map(text).join('');
+    assert.match(printed, /Cost effectiveness: \w+ \(was \w+\)|Cost effectiveness: tie \(was/, 'the weight change shows in the verdicts');
+    assert.ok(fs.existsSync(path.join(runDir, 'report.html')));
+    assert.match(fs.readFileSync(path.join(tmp, 'my-templates', 'requirements.yaml'), 'utf8'), /\{ cost: runCost, weight: 0 \}/);
+    const html = outputsOf(out).flat().map((o) => { const h = o.data?.['text/html']; return Array.isArray(h) ? h.join('') : String(h ?? ''); }).join('');
+    assert.match(html, /<iframe srcdoc=/, 'report preview');
+  });
 });

@@ -6,8 +6,8 @@
 import type { DataFrame } from 'danfojs-node';
 import fs from 'node:fs';
 import type { TopLevelSpec } from 'vega-lite';
-import { tableHtml as reportTableHtml } from '../report/html';
-import type { ReportFigure, ReportTable } from '../report/report-model';
+import { allFigures, allTables, tableHtml as reportTableHtml } from '../report/html';
+import type { Paragraph, ReportFigure, ReportModel, ReportTable } from '../report/report-model';
 import { renderSvg } from '../report/render-svg';
 
 type Row = Record<string, unknown>;
@@ -124,4 +124,19 @@ export function showReportTable(t: ReportTable): void {
 export async function showFigure(f: ReportFigure): Promise<void> {
   if (f.spec) await showChart(f.spec);
   else displayBundle({ 'text/html': `<p><em>${escapeHtml(f.caption)}: ${escapeHtml(f.empty ?? 'no data')}</em></p>`, 'text/plain': f.caption });
+}
+
+/**
+ * The report's generated paragraphs as plain text: the `[[tab-…]]` / `[[fig-…]]` cross-references
+ * (numbered only in the rendered report) become the caption they point to.
+ */
+export function paragraphText(p: Paragraph, report: ReportModel): string {
+  const captions = new Map<string, string>([...allTables(report), ...allFigures(report)].map((x) => [x.id, x.caption]));
+  return p.replace(/\[\[((?:tab|fig)-[A-Za-z0-9_-]+)\]\]/g, (_, id: string) => `"${captions.get(id) ?? id}"`);
+}
+
+/** Shows the report's generated paragraphs (e.g. `report.summary`) as text. */
+export function showParagraphs(paragraphs: readonly Paragraph[], report: ReportModel): void {
+  const html = paragraphs.map((p) => `<p>${escapeHtml(paragraphText(p, report))}</p>`).join('');
+  displayBundle({ 'text/html': html, 'text/plain': paragraphs.map((p) => paragraphText(p, report)).join('\n\n') });
 }
