@@ -28,7 +28,9 @@ export function assertFiniteSample(values: readonly number[], name = 'values'): 
 
 /** Ascending numeric copy (Array#sort without a comparator sorts as strings). */
 export function sortedAscending(values: readonly number[]): number[] {
-  return Array.from(values).sort((x, y) => x - y);
+  // A typed-array sort is numeric and about 3× faster than a comparator sort (latency samples
+  // of a full run hold ~10^5 values per platform and phase). Inputs are validated finite.
+  return Array.from(Float64Array.from(values).sort());
 }
 
 /**

@@ -9,7 +9,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--out <dir>', 'where the run folder goes (default: reports)')
     .action(async (o: { out?: string }) => {
       console.log('cloudbench demo: the study\'s two platforms on the embedded local stack (6 batches × 32 images).\n');
-      const result = await runFromCli({ local: true, out: o.out, instances: 1 });
+      const result = await runFromCli({ local: true, out: o.out, instances: 1, hints: false });
       console.log('\nRendering the report…');
       const report = await renderReport(result.dir);
       for (const w of report.warnings) console.error(`cloudbench: warning: ${w}`);

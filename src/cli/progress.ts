@@ -86,7 +86,7 @@ export function createProgressRenderer(stream: NodeJS.WriteStream, opts: { live?
           const rate = elapsed > 0 ? (stepsDone - stepsAtStart) / (elapsed / 60000) : 0;
           status(
             `batch ${e.batch + 1}/${batches}  ${e.platform}  ${e.phase} ${e.done}/${e.total}` +
-              `  ${rate.toFixed(1)} batches/min  ETA ${eta()}  errors ${errors + e.failures}`,
+              `  ${rate.toFixed(1)} platform-batches/min  ETA ${eta()}  errors ${errors + e.failures}`,
           );
           break;
         }

@@ -34,6 +34,8 @@ export interface RunCommandOptions {
   resume?: string;
   out?: string;
   instances: number;
+  /** Print the "Next: analyze / report" hint (the demo renders the report itself). */
+  hints?: boolean;
 }
 
 function findRunDir(ref: string, outDir: string): string {
@@ -121,6 +123,7 @@ export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
     progress.close();
     printSummary(result, (s) => human.write(`${s}\n`));
     human.write(`\nRun folder: ${result.dir}\n`);
+    if (o.hints !== false) human.write(`Next: cloudbench analyze ${result.dir}   (statistics and verdicts)\n      cloudbench report ${result.dir}    (HTML and PDF)\n`);
     if (o.json) process.stdout.write(`${JSON.stringify({ runId: result.runId, dir: result.dir })}\n`);
     return result;
   } catch (err) {
