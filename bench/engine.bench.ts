@@ -12,6 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseExperimentConfig } from '../src/config/experiment';
 import { resolveDatasetSource } from '../src/datasets/synthetic';
+import { readRequests } from '../src/experiment/run-store';
 import { runExperiment } from '../src/experiment/runner';
 import { localPlatforms } from '../src/local/platforms';
 import { startLocalStack, type LocalStackConfig } from '../src/local/stack';
@@ -20,20 +21,28 @@ import { createObjectStore } from '../src/targets/factory';
 
 const BATCH = 64;
 const IMAGES = 256;
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-async function bareLoop(local: LocalStackConfig, platform: 'aws' | 'azure', round: number): Promise<{ seconds: number; bytes: number }> {
+interface LoopResult {
+  seconds: number;
+  bytes: number;
+  /** Sum of the SDK calls' own durations: what the loop spends outside them is its overhead. */
+  callSeconds: number;
+}
+
+async function bareLoop(local: LocalStackConfig, platform: 'aws' | 'azure', round: number): Promise<LoopResult> {
   const source = await resolveDatasetSource({ type: 'synthetic', count: IMAGES, seed: 1 }, { cacheDir: datasetCacheDir() });
   const store = createObjectStore(localPlatforms(local)[platform].storage);
   await store.ensureContainer();
   const items = await source.list();
   let seconds = 0;
   let bytes = 0;
+  let callMs = 0;
   // Same work per image as the runner's phases: read, hash, put; then get and compare.
   const hashes = new Map<string, string>();
   let t = performance.now();
@@ -43,6 +52,7 @@ async function bareLoop(local: LocalStackConfig, platform: 'aws' | 'azure', roun
     hashes.set(key, createHash('sha256').update(body).digest('hex'));
     const rec = await store.put(key, body, body.length);
     if (!rec.ok) throw new Error(`bare put failed: ${rec.errorCode}`);
+    callMs += rec.durationMs;
     bytes += body.length;
   }
   seconds += (performance.now() - t) / 1000;
@@ -51,15 +61,16 @@ async function bareLoop(local: LocalStackConfig, platform: 'aws' | 'azure', roun
     const key = `bench-bare/${round}/${item.name}`;
     const got = await store.get(key);
     if (!got.body || createHash('sha256').update(got.body).digest('hex') !== hashes.get(key)) throw new Error('bare get mismatch');
+    callMs += got.record.durationMs;
     bytes += got.body.length;
   }
   seconds += (performance.now() - t) / 1000;
   await store.delete(await store.list(`bench-bare/${round}/`));
   await store.close();
-  return { seconds, bytes };
+  return { seconds, bytes, callSeconds: callMs / 1000 };
 }
 
-async function runnerLoop(local: LocalStackConfig, platform: 'aws' | 'azure', outDir: string): Promise<{ seconds: number; bytes: number }> {
+async function runnerLoop(local: LocalStackConfig, platform: 'aws' | 'azure', outDir: string): Promise<LoopResult> {
   const config = parseExperimentConfig({
     platforms: { [platform]: `local:${platform}` },
     dataset: { type: 'synthetic', count: IMAGES, seed: 1 },
@@ -70,7 +81,8 @@ async function runnerLoop(local: LocalStackConfig, platform: 'aws' | 'azure', ou
   const result = await runExperiment({ config, local });
   const seconds = result.batches.reduce((s, b) => s + (b.uploadS ?? 0) + (b.downloadS ?? 0), 0);
   const bytes = result.batches.reduce((s, b) => s + 2 * b.bytes, 0);
-  return { seconds, bytes };
+  const callSeconds = readRequests(result.dir).reduce((s, r) => s + r.durationMs, 0) / 1000;
+  return { seconds, bytes, callSeconds };
 }
 
 function peakRss(local: LocalStackConfig, batches: number, outDir: string): number {
@@ -92,19 +104,24 @@ export async function benchEngine(log: (line: string) => void): Promise<void> {
     await resolveDatasetSource({ type: 'synthetic', count: 16 * BATCH, seed: 1 }, { cacheDir: datasetCacheDir() });
 
     log(`\n1. Harness overhead: ${IMAGES} images (upload + download, concurrency 1), ${ROUNDS} alternating rounds, median`);
-    log('   platform  bare SDK MiB/s  runner MiB/s  runner/bare');
+    log('   platform  bare SDK MiB/s  runner MiB/s  runner/bare   time outside SDK calls: bare  runner');
     for (const platform of ['aws', 'azure'] as const) {
       const bare: number[] = [];
       const runner: number[] = [];
+      const bareOutside: number[] = [];
+      const runnerOutside: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const b = await bareLoop(stack.config, platform, round);
         bare.push(b.bytes / 2 ** 20 / b.seconds);
+        bareOutside.push(1 - b.callSeconds / b.seconds);
         const r = await runnerLoop(stack.config, platform, outDir);
         runner.push(r.bytes / 2 ** 20 / r.seconds);
+        runnerOutside.push(1 - r.callSeconds / r.seconds);
       }
       const mb = median(bare);
       const mr = median(runner);
-      log(`   ${platform.padEnd(8)}  ${mb.toFixed(1).padStart(14)}  ${mr.toFixed(1).padStart(12)}  ${(mr / mb).toFixed(3).padStart(11)}`);
+      const pct = (xs: number[]) => `${(median(xs) * 100).toFixed(1)}%`;
+      log(`   ${platform.padEnd(8)}  ${mb.toFixed(1).padStart(14)}  ${mr.toFixed(1).padStart(12)}  ${(mr / mb).toFixed(3).padStart(11)}   ${pct(bareOutside).padStart(28)}  ${pct(runnerOutside).padStart(6)}`);
     }
 
     log(`\n2. Memory: peak RSS of a fresh process running N batches × ${BATCH} images on aws + azure (upload + download)`);

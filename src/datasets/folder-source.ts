@@ -21,6 +21,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { Transform, type TransformCallback, pipeline } from 'node:stream';
+import { mapLimit } from '../concurrency';
 import {
   DatasetError,
   type BatchOptions,
@@ -140,20 +141,6 @@ function nonNegativeInteger(value: number | undefined, fallback: number, what: s
   return value;
 }
 
-/** Runs fn over items with at most `limit` calls in flight; results keep the input order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 export class FolderImageSource implements ImageSource {
   readonly description: string;
   readonly root: string;
@@ -195,7 +182,7 @@ export class FolderImageSource implements ImageSource {
   }
 
   private async itemsFor(names: readonly string[]): Promise<ImageItem[]> {
-    return mapLimited(names, STAT_CONCURRENCY, async (name) => {
+    return mapLimit(names, STAT_CONCURRENCY, async (name) => {
       const filePath = path.join(this.root, ...name.split('/'));
       const stats = await fsp.stat(filePath);
       // contentTypeForName cannot fail here: only image names were kept by the walk.

@@ -21,6 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { DatasetManifest, ImageItem, ImageSource } from './types';
+import { mapLimit } from '../concurrency';
 
 export interface ManifestOptions {
   /** Called after each file is hashed. `total` is the image count. */
@@ -48,19 +49,6 @@ export function manifestLine(name: string, size: number, sha256: string): string
   return `${name}\t${size}\t${sha256}\n`;
 }
 
-async function mapInOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 export async function computeManifest(source: ImageSource, opts: ManifestOptions = {}): Promise<DatasetManifest> {
   const total = source.count ? await source.count() : (await source.list()).length;
   const datasetHash = createHash('sha256');
@@ -80,7 +68,7 @@ export async function computeManifest(source: ImageSource, opts: ManifestOptions
     }
     // Sizes come from the bytes actually hashed, so a file changed since listing cannot give a
     // line whose size and hash disagree.
-    const hashes = await mapInOrder(batch.items, HASH_CONCURRENCY, async (item) => {
+    const hashes = await mapLimit(batch.items, HASH_CONCURRENCY, async (item) => {
       const result = await hashImage(item);
       count++; // not inside onProgress?.(...): optional chaining would skip the increment
       opts.onProgress?.(count, total);

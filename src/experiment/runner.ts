@@ -22,7 +22,7 @@ import type { LocalStackConfig } from '../local/stack-types';
 import { datasetCacheDir } from '../paths';
 import { createInferenceEndpoint, createObjectStore } from '../targets/factory';
 import type { CallRecord, InferenceEndpoint, ObjectStore } from '../targets/types';
-import { forEachLimit } from './concurrency';
+import { forEachLimit } from '../concurrency';
 import { gitCommit, hostDescription, versions, type RunManifest } from './manifest';
 import { planSteps, type Step } from './plan';
 import { batchMetrics, type BatchRow, type RequestRow } from './records';

@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AzureMlTargetConfig, HttpTargetConfig } from '../config/targets';
 import type { CallRecord, InferenceEndpoint, InferenceKind, InferenceResult } from './types';
-import { finished, startCall } from './measure';
+import { recorder, startCall } from './measure';
 import { parseScoringResponse, snippet } from './scoring-response';
 
 const MAX_ATTEMPTS = 3;
@@ -73,13 +73,7 @@ function createJsonPostEndpoint(kind: InferenceKind, url: string, extraHeaders: 
     location,
     async invoke(image: Buffer, contentType: string): Promise<InferenceResult> {
       const call = startCall();
-      const record = (ok: boolean, attempts: number, extra: Partial<CallRecord> = {}): CallRecord => ({
-        ...finished(call),
-        bytes: image.length,
-        attempts,
-        ok,
-        ...extra,
-      });
+      const record = recorder(call, image.length);
 
       for (let attempt = 1; ; attempt++) {
         let reply: HttpReply;

@@ -43,3 +43,14 @@ export function describeError(err: unknown): { errorCode: string; errorMessage: 
 export function failedRecord(call: CallClock, bytes: number, attempts: number, err: unknown): CallRecord {
   return { ...finished(call), bytes, attempts, ok: false, ...describeError(err) };
 }
+
+/** Builds the CallRecord of one call of `bytes` payload as it ends (success or failure). */
+export function recorder(call: CallClock, bytes: number) {
+  return (ok: boolean, attempts: number, extra: Partial<CallRecord> = {}): CallRecord => ({
+    ...finished(call),
+    bytes,
+    attempts,
+    ok,
+    ...extra,
+  });
+}

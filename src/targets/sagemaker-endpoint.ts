@@ -5,7 +5,7 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { SageMakerTargetConfig } from '../config/targets';
 import type { CallRecord, InferenceEndpoint, InferenceResult } from './types';
-import { finished, startCall } from './measure';
+import { recorder, startCall } from './measure';
 import { parseScoringResponse } from './scoring-response';
 
 export function createSageMakerEndpoint(cfg: SageMakerTargetConfig): InferenceEndpoint {
@@ -22,13 +22,7 @@ export function createSageMakerEndpoint(cfg: SageMakerTargetConfig): InferenceEn
     location,
     async invoke(image: Buffer, contentType: string): Promise<InferenceResult> {
       const call = startCall();
-      const record = (ok: boolean, attempts: number, extra: Partial<CallRecord> = {}): CallRecord => ({
-        ...finished(call),
-        bytes: image.length,
-        attempts,
-        ok,
-        ...extra,
-      });
+      const record = recorder(call, image.length);
       try {
         const out = await client.send(
           new InvokeEndpointCommand({
