@@ -24,7 +24,8 @@ has() {
   case "$1" in
     aws) command -v aws >/dev/null 2>&1 ;;
     chromium) [ -n "${PUPPETEER_EXECUTABLE_PATH:-}" ] && [ -x "$PUPPETEER_EXECUTABLE_PATH" ] \
-                || command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 ;;
+                || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+                || command -v google-chrome >/dev/null 2>&1 || command -v google-chrome-stable >/dev/null 2>&1 ;;
     pdftotext) command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 ;;
     jupyter) /usr/bin/python3 -c 'import nbconvert, jupyter_client' >/dev/null 2>&1 ;;
   esac
