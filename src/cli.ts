@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAnalyzeCommand } from './cli/analyze-command';
 import { registerDatasetCommands } from './cli/dataset-command';
 import { registerDemoCommand } from './cli/demo-command';
+import { registerDoctorCommand } from './cli/doctor-command';
 import { registerNotebookCommands } from './cli/notebook-command';
 import { registerReportCommand } from './cli/report-command';
 import { registerRunCommand } from './cli/run-command';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerDemoCommand(program);
   registerNotebookCommands(program);
+  registerDoctorCommand(program);
   return program;
 }
 

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { configHash, loadExperimentConfig, parseExperimentConfig, redactSecrets } from '../src/config/experiment';
+import { ROOT } from './helpers/cli';
+
+const env = { AZURE_STORAGE_CONNECTION_STRING: 'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=c2VjcmV0;EndpointSuffix=core.windows.net', AZUREML_KEY: 'k3y' };
+
+test('the example config for real clouds parses, with secrets from the environment', () => {
+  const config = loadExperimentConfig(path.join(ROOT, 'templates', 'experiment.example.yaml'), env);
+  assert.deepEqual(Object.keys(config.platforms), ['aws', 'azure']);
+  assert.equal(config.batchSize, 1024);
+  const azure = config.platforms.azure;
+  assert.ok(typeof azure !== 'string' && azure.inference.type === 'azureml' && azure.inference.key === 'k3y');
+  assert.throws(() => loadExperimentConfig(path.join(ROOT, 'templates', 'experiment.example.yaml'), {}), /AZURE_STORAGE_CONNECTION_STRING is not set/);
+});
+
+test('secrets never survive redaction; the rest does', () => {
+  const config = loadExperimentConfig(path.join(ROOT, 'templates', 'experiment.example.yaml'), env);
+  const text = JSON.stringify(redactSecrets(config));
+  assert.doesNotMatch(text, /c2VjcmV0|k3y/);
+  assert.match(text, /AccountName=acct;AccountKey=\*\*\*;EndpointSuffix/);
+  assert.match(text, /my-cloudbench-bucket/);
+});
+
+test('the config hash ignores key order, secrets and the output folder, and sees what is measured', () => {
+  const base = { platforms: { aws: 'local:aws' }, dataset: { type: 'synthetic', count: 8 }, batchSize: 4 };
+  const h = configHash(parseExperimentConfig(base));
+  assert.equal(configHash(parseExperimentConfig({ batchSize: 4, dataset: { count: 8, type: 'synthetic' }, platforms: { aws: 'local:aws' } })), h);
+  assert.equal(configHash(parseExperimentConfig({ ...base, outDir: '/elsewhere' })), h);
+  assert.notEqual(configHash(parseExperimentConfig({ ...base, batchSize: 5 })), h);
+  const withKey = (key: string) => ({ ...base, platforms: { x: { storage: { type: 's3', bucket: 'b-1', region: 'r' }, inference: { type: 'azureml', scoringUri: 'https://e/score', key } } } });
+  assert.equal(configHash(parseExperimentConfig(withKey('one'))), configHash(parseExperimentConfig(withKey('two'))));
+});
