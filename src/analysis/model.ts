@@ -245,7 +245,8 @@ export interface CapabilityValue {
   note: string | null;
 }
 
-export interface CapabilityCriterion {
+/** A criterion of platforms.yaml, as defined there. */
+export interface CriterionDefinition {
   id: string;
   label: string;
   type: CapabilityType;
@@ -253,6 +254,9 @@ export interface CapabilityCriterion {
   better: Better | null;
   levels: string[] | null;
   unit: string | null;
+}
+
+export interface CapabilityCriterion extends CriterionDefinition {
   values: Record<string, CapabilityValue>;
   /** Platform with the uniquely best value, or null (tie, text, or fewer than 2 values). */
   best: string | null;

@@ -4,19 +4,12 @@
  */
 import type { Field } from '../config/validate';
 import { ConfigError } from '../config/validate';
-import type { Better, CapabilityCriterion, CapabilityMatrix, CapabilityType, CapabilityValue, SourceRef } from './model';
+import type { Better, CapabilityCriterion, CapabilityMatrix, CapabilityType, CapabilityValue, CriterionDefinition, SourceRef } from './model';
 import { optionalText, parseSourceRef, readTemplate, TEMPLATE_FILES, withFileName } from './template-files';
 
 const TYPES: readonly CapabilityType[] = ['boolean', 'number', 'ordinal', 'text'];
 
-export interface CriterionDefinition {
-  id: string;
-  label: string;
-  type: CapabilityType;
-  better: Better | null;
-  levels: string[] | null;
-  unit: string | null;
-}
+export type { CriterionDefinition } from './model';
 
 export interface PlatformFacts {
   file: string;
