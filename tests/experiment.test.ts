@@ -167,6 +167,25 @@ describe('experiment runner on the local stack', () => {
   });
 });
 
+describe('preflight: a platform that cannot work stops the run before any batch', () => {
+  test('wrong Azure ML key, wrong S3 credentials', async () => {
+    const local = localPlatforms(stack.get().config);
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['azure', { ...local.azure, inference: { ...local.azure.inference, key: 'wrong-key' } }, /platform "azure": inference endpoint .*\/score failed on img-000000\.jpg: Unauthorized/],
+      ['aws', { ...local.aws, storage: { ...local.aws.storage, credentials: { accessKeyId: 'NOPE', secretAccessKey: 'nope' } } }, /platform "aws": storage s3:\/\/cloudbench .* cannot be opened or created: .*403 Forbidden \(wrong credentials/],
+    ];
+    for (const [name, platform, message] of cases) {
+      let dir = '';
+      await assert.rejects(
+        runExperiment({ config: config({ platforms: { [name]: platform }, batches: 1 }), local: stack.get().config, onEvent: (e) => { if (e.type === 'start') dir = e.dir; } }),
+        (err: Error) => err.name === 'UserError' && message.test(err.message),
+      );
+      assert.equal(readBatches(dir).length, 0);
+      assert.equal(loadRun(dir).manifest.status, 'failed');
+    }
+  });
+});
+
 describe('bad configs give clear errors', () => {
   const base = { platforms: { aws: 'local:aws' }, dataset: { type: 'synthetic', count: 8 } };
   const cases: [string, Record<string, unknown>, RegExp][] = [

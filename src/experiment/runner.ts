@@ -25,6 +25,7 @@ import type { CallRecord, InferenceEndpoint, ObjectStore } from '../targets/type
 import { forEachLimit } from '../concurrency';
 import { gitCommit, hostDescription, versions, type RunManifest } from './manifest';
 import { planSteps, type Step } from './plan';
+import { preflight } from './preflight';
 import { batchMetrics, type BatchRow, type RequestRow } from './records';
 import { appendBatch, initRunFiles, newRunId, readBatches, readManifest, repairForResume, stepKey, writeManifest } from './run-store';
 
@@ -159,8 +160,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
 
   let status: RunManifest['status'] = 'complete';
   try {
-    if (config.phases.includes('upload')) {
-      for (const name of platformNames) await clients[name].store.ensureContainer();
+    for (const name of platformNames) {
+      await preflight(name, clients[name], config.phases, `${config.keyPrefix}${runId}/${name}/preflight`, items[0]);
     }
     for (const step of steps) {
       if (done.has(stepKey(step.platform, step.batch))) continue;

@@ -51,6 +51,11 @@ export function createS3Store(cfg: S3TargetConfig): ObjectStore {
         return;
       } catch (err) {
         const status = (err as SdkError).$metadata?.httpStatusCode;
+        // HEAD answers carry no error body, so the SDK cannot name the error: say what the status means.
+        if (status === 403) {
+          throw new Error(`HeadBucket ${Bucket}: 403 Forbidden (wrong credentials, or no s3:ListBucket permission on the bucket)`);
+        }
+        if (status === 301) throw new Error(`HeadBucket ${Bucket}: 301 (the bucket is in another region than ${cfg.region})`);
         if (status !== 404 && (err as SdkError).name !== 'NotFound') throw err;
       }
       await client.send(

@@ -1,0 +1,55 @@
+/**
+ * Before measuring anything: one small round trip per platform (create the container, put, get
+ * and delete a probe object under the run's own prefix; one inference on a real image). A wrong
+ * bucket, key or endpoint then stops the run at once with the platform and the service's error,
+ * instead of producing hours of failed batches. Nothing here is recorded as a measurement.
+ */
+import type { Phase } from '../config/experiment';
+import type { ImageItem } from '../datasets/types';
+import { UserError } from '../errors';
+import type { InferenceEndpoint, ObjectStore } from '../targets/types';
+
+function reason(err: unknown): string {
+  const e = err as { name?: string; message?: string };
+  return `${e?.name ?? 'Error'}: ${String(e?.message ?? err).split('\n')[0]}`;
+}
+
+export async function preflight(
+  platform: string,
+  clients: { store: ObjectStore; endpoint: InferenceEndpoint },
+  phases: readonly Phase[],
+  probeKey: string,
+  sample: ImageItem | undefined,
+): Promise<void> {
+  const { store, endpoint } = clients;
+  if (phases.includes('upload')) {
+    const fail = (what: string, detail: string): never => {
+      throw new UserError(`platform "${platform}": storage ${store.location} ${what}: ${detail}`);
+    };
+    try {
+      await store.ensureContainer();
+    } catch (err) {
+      fail('cannot be opened or created', reason(err));
+    }
+    const probe = Buffer.from(`cloudbench preflight ${probeKey}`);
+    const put = await store.put(probeKey, probe, probe.length);
+    if (!put.ok) fail('refused an upload', `${put.errorCode}: ${put.errorMessage ?? ''}`.trim());
+    const got = await store.get(probeKey);
+    if (!got.record.ok) fail('refused a download', `${got.record.errorCode}: ${got.record.errorMessage ?? ''}`.trim());
+    if (!got.body?.equals(probe)) fail('returned different bytes than were uploaded', `${got.body?.length ?? 0} bytes back for ${probe.length}`);
+    try {
+      await store.delete([probeKey]);
+    } catch (err) {
+      fail('refused to delete the run\'s own probe object', reason(err));
+    }
+  }
+  if (phases.includes('inference') && sample) {
+    const result = await endpoint.invoke(await sample.read(), sample.contentType);
+    if (!result.record.ok) {
+      throw new UserError(
+        `platform "${platform}": inference endpoint ${endpoint.location} failed on ${sample.name}: ` +
+          `${result.record.errorCode}: ${(result.record.errorMessage ?? '').split('\n')[0]}`,
+      );
+    }
+  }
+}
