@@ -57,6 +57,16 @@ describe('parameters', () => {
   });
 });
 
+test('kernel-install writes a tslab kernelspec whose command exists', () => {
+  const dir = path.join(tmp, 'jupyter-data');
+  const r = runCli(['notebook', 'kernel-install', '--dir', dir]);
+  assert.equal(r.status, 0, r.stderr);
+  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'kernels', 'tslab', 'kernel.json'), 'utf8')) as { argv: string[]; language: string };
+  assert.equal(spec.language, 'typescript');
+  assert.ok(fs.existsSync(spec.argv[0]) && fs.existsSync(spec.argv[1]), spec.argv.join(' '));
+  assert.deepEqual(spec.argv.slice(2), ['kernel', '--config-path', '{connection_file}']);
+});
+
 describe('headless notebook execution', { skip: jupyterMissing }, () => {
   test('injected parameters override the defaults; per-cell timing is recorded', async () => {
     const file = notebook([
