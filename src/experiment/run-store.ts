@@ -122,14 +122,47 @@ export function repairForResume(dir: string): Set<string> {
   const done = new Set(batches.map((b) => stepKey(b.platform, b.batch)));
   const header = `${BATCH_COLUMNS.join(',')}\n`;
   const batchLines = batches.map((b) => `${BATCH_COLUMNS.map((c) => csvCell(b[c])).join(',')}\n`).join('');
-  const requestLines = readRequests(dir)
-    .filter((r) => done.has(stepKey(r.platform, r.batch)))
-    .map((r) => `${JSON.stringify(r)}\n`)
-    .join('');
-  for (const [name, text] of [[FILES.batches, header + batchLines], [FILES.requests, requestLines]] as const) {
-    const tmp = path.join(dir, `${name}.tmp`);
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, path.join(dir, name));
-  }
+  replaceFile(path.join(dir, FILES.batches), (out) => fs.writeSync(out, header + batchLines));
+  // Streamed line by line: a full-size run has ~700 000 request rows, and resuming must not need
+  // them all in memory. Kept lines are copied verbatim.
+  replaceFile(path.join(dir, FILES.requests), (out) => {
+    for (const line of completeLines(path.join(dir, FILES.requests))) {
+      const r = JSON.parse(line) as Pick<RequestRow, 'platform' | 'batch'>;
+      if (done.has(stepKey(r.platform, r.batch))) fs.writeSync(out, `${line}\n`);
+    }
+  });
   return done;
+}
+
+/** Writes a new version of `file` through `write`, then swaps it in atomically. */
+function replaceFile(file: string, write: (fd: number) => void): void {
+  const tmp = `${file}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    write(fd);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+/** The newline-terminated, non-empty lines of a file, read in 1 MiB chunks (a torn last line is skipped). */
+function* completeLines(file: string): Generator<string> {
+  if (!fs.existsSync(file)) return;
+  const fd = fs.openSync(file, 'r');
+  const chunk = Buffer.alloc(1 << 20);
+  let rest = Buffer.alloc(0);
+  try {
+    for (let n = fs.readSync(fd, chunk); n > 0; n = fs.readSync(fd, chunk)) {
+      let data = Buffer.concat([rest, chunk.subarray(0, n)]);
+      for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10)) {
+        if (nl > 0) yield data.toString('utf8', 0, nl);
+        data = data.subarray(nl + 1);
+      }
+      rest = Buffer.from(data);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
