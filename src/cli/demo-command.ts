@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { localDemoConfig } from '../config/experiment';
 import { renderReport } from '../report';
 import { runFromCli } from './run-command';
 
@@ -8,7 +9,10 @@ export function registerDemoCommand(program: Command): void {
     .description('what `npm start` runs: the local stack, a synthetic dataset, and the two study platforms compared (aws: S3 + SageMaker protocol, azure: Blob + Azure ML protocol)')
     .option('--out <dir>', 'where the run folder goes (default: reports)')
     .action(async (o: { out?: string }) => {
-      console.log('cloudbench demo: the study\'s two platforms on the embedded local stack (6 batches × 32 images).\n');
+      const demo = localDemoConfig();
+      const count = demo.dataset.type === 'synthetic' ? demo.dataset.count : 0;
+      const batches = demo.batches ?? Math.ceil(count / demo.batchSize);
+      console.log(`cloudbench demo: the study's two platforms on the embedded local stack (${batches} batches × ${demo.batchSize} images, ${demo.warmupBatches} warm-up).\n`);
       const result = await runFromCli({ local: true, out: o.out, instances: 1, hints: false });
       console.log('\nRendering the report…');
       const report = await renderReport(result.dir);
