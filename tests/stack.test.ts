@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -24,6 +25,23 @@ describe('programmatic stack', () => {
     assert.equal(isAlive(stack.pid), false, 'stack host process still running after stop()');
     // Its ports are closed too.
     await assert.rejects(fetch(stack.config.s3.endpoint, { signal: AbortSignal.timeout(2000) }));
+  });
+});
+
+describe('a busy port', () => {
+  test('is reported in words, and nothing is left running', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as net.AddressInfo).port;
+    try {
+      await assert.rejects(startLocalStack({ blobPort: port }), (err: Error) => {
+        assert.equal(err.name, 'UserError');
+        assert.match(err.message, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
+        return true;
+      });
+    } finally {
+      await new Promise((r) => busy.close(r));
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** s3rver accepts only this key pair (anything else is 403 InvalidAccessKeyId). */
@@ -31,15 +31,28 @@ export async function startS3Server(opts: {
     silent: true,
     configureBuckets: opts.buckets.map((name) => ({ name })),
   });
-  const address = (await s3rver.run()) as AddressInfo;
-  const httpServer = s3rver.httpServer as Server;
+  await s3rver.configureBuckets();
+  // Our own listen instead of s3rver.run(): run() never rejects, a busy port becomes an
+  // unhandled 'error' event that kills the process.
+  const httpServer = http.createServer();
+  httpServer.on('request', s3rver.callback());
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(opts.port ?? 0, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const address = httpServer.address() as AddressInfo;
   return {
     port: address.port,
     endpoint: `http://${host}:${address.port}`,
     async close() {
       // Keep-alive sockets would hold close() open until the clients time out.
       httpServer.closeAllConnections();
-      await s3rver.close();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      s3rver.logger?.exceptions?.unhandle?.();
+      s3rver.logger?.close?.();
     },
   };
 }

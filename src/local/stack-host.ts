@@ -38,6 +38,10 @@ async function main(): Promise<void> {
   };
   const azuremlKey = randomBytes(24).toString('base64url');
 
+  // A service that fails to start ends this process; its half-written data must not stay behind.
+  process.once('exit', (code) => {
+    if (code !== 0 && ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
   const [s3, azurite, inference] = await Promise.all([
     startS3Server({ dataDir: path.join(dataDir, 's3'), buckets: [bucket], port: opts.s3Port }),
     startAzurite({ dataDir: path.join(dataDir, 'azurite'), port: opts.blobPort }),
@@ -94,9 +98,20 @@ function send(msg: StackHostMessage): void {
   if (process.send && process.connected) process.send(msg);
 }
 
-main().catch((err: Error) => {
-  send({ type: 'error', message: err.message });
-  console.error(`cloudbench stack: ${err.message}`);
+/** What went wrong, in words a user can act on. */
+function describeStartError(err: NodeJS.ErrnoException & { port?: number }): string {
+  if (err.code === 'EADDRINUSE') {
+    return `port ${err.port ?? '?'} on 127.0.0.1 is already in use: choose another with --s3-port/--blob-port/--inference-port, or leave the ports ephemeral`;
+  }
+  if (err.code === 'EACCES') return `not allowed to listen on port ${err.port ?? '?'}: use a port above 1023`;
+  return err.message;
+}
+
+main().catch((err: NodeJS.ErrnoException) => {
+  const message = describeStartError(err);
+  send({ type: 'error', message });
+  // Without a parent to tell (a detached start whose parent is gone), the log is the only witness.
+  if (!process.connected) console.error(`cloudbench stack: ${message}`);
   process.exitCode = 1;
   setTimeout(() => process.exit(1), 100).unref();
 });

@@ -3,6 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { UserError } from '../errors';
 import { cacheRoot } from '../paths';
 import type { LocalStackConfig, LocalStackOptions, StackHostMessage, StackState } from './stack-types';
 
@@ -37,7 +38,7 @@ function waitForReady(child: ChildProcess): Promise<Extract<StackHostMessage, { 
     const onMessage = (msg: StackHostMessage) => {
       cleanup();
       if (msg.type === 'ready') resolve(msg);
-      else reject(new Error(`local stack failed to start: ${msg.message}`));
+      else reject(new UserError(`local stack failed to start: ${msg.message}`));
     };
     const onExit = (code: number | null, signal: string | null) => {
       cleanup();
