@@ -7,12 +7,18 @@ export async function mapLimit<T, R>(
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      // Once aborted, no new item starts; the ones in flight finish.
+    // Once aborted, or once any call has thrown, no new item starts; the ones in flight finish.
+    while (next < items.length && !failed) {
       signal?.throwIfAborted();
       const i = next++;
-      results[i] = await fn(items[i], i);
+      try {
+        results[i] = await fn(items[i], i);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));

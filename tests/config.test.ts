@@ -32,3 +32,23 @@ test('the config hash ignores key order, secrets and the output folder, and sees
   const withKey = (key: string) => ({ ...base, platforms: { x: { storage: { type: 's3', bucket: 'b-1', region: 'r' }, inference: { type: 'azureml', scoringUri: 'https://e/score', key } } } });
   assert.equal(configHash(parseExperimentConfig(withKey('one'))), configHash(parseExperimentConfig(withKey('two'))));
 });
+
+test('header values and credentials inside URLs are redacted; plain URLs stay as written', () => {
+  const redacted = JSON.stringify(redactSecrets(parseExperimentConfig({
+    platforms: {
+      app: {
+        storage: { type: 'azure-blob', container: 'abc', accountUrl: 'https://acct.blob.core.windows.net', sasToken: 'sv=1&sig=SECRET1' },
+        inference: { type: 'http', url: 'https://user:SECRET2@app.example.net/predict?code=SECRET3', headers: { 'x-api-key': 'SECRET4' } },
+      },
+      s3: {
+        storage: { type: 's3', bucket: 'b-1', region: 'r', endpoint: 'https://s3.example.net/?X-Amz-Signature=SECRET5' },
+        inference: { type: 'azureml', scoringUri: 'https://e.inference.ml.azure.com/score', key: 'SECRET6' },
+      },
+    },
+    dataset: { type: 'synthetic', count: 8 },
+  })));
+  assert.doesNotMatch(redacted, /SECRET\d/);
+  assert.match(redacted, /"accountUrl":"https:\/\/acct\.blob\.core\.windows\.net"/);
+  assert.match(redacted, /"url":"https:\/\/app\.example\.net\/predict\?code=\*\*\*"/);
+  assert.match(redacted, /"scoringUri":"https:\/\/e\.inference\.ml\.azure\.com\/score"/);
+});

@@ -69,8 +69,9 @@ describe('experiment runner on the local stack', () => {
     await s3.put('someone-else/keep.txt', Buffer.from('keep'), 4);
 
     const events: string[] = [];
+    // The resolved platform configs (with the stack's keys), so the manifest check below can fail.
     const result = await runExperiment({
-      config: config({ batches: 3, warmupBatches: 1 }),
+      config: config({ batches: 3, warmupBatches: 1, platforms: { aws: platforms.aws, azure: platforms.azure } }),
       local: stack.get().config,
       onEvent: (e) => events.push(e.type),
     });
@@ -98,7 +99,8 @@ describe('experiment runner on the local stack', () => {
       assert.equal(b.failures, 0);
     }
     // Every inference found something in these photo-based images.
-    assert.ok(requests.filter((r) => r.phase === 'inference').every((r) => r.ok && (r.detections ?? 0) >= 0));
+    const inferences = requests.filter((r) => r.phase === 'inference');
+    assert.ok(inferences.every((r) => r.ok && r.detections !== null && r.detections > 0), JSON.stringify(inferences.map((r) => r.detections)));
 
     // Cleanup: nothing of the run is left on either store; the foreign object is untouched.
     for (const p of Object.values(platforms)) {
@@ -116,7 +118,12 @@ describe('experiment runner on the local stack', () => {
     assert.ok(loaded.batches.columns.includes('throughputMiBps'));
     assert.equal(loaded.manifest.status, 'complete');
     assert.equal(loaded.manifest.dataset.count, 24);
-    assert.doesNotMatch(JSON.stringify(loaded.manifest), /S3RVER|AccountKey=Eby8/, 'secrets leaked into manifest.json');
+    const stackConfig = stack.get().config;
+    const manifestText = JSON.stringify(loaded.manifest);
+    for (const secret of [stackConfig.sagemaker.secretAccessKey, stackConfig.azureml.key, 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq']) {
+      assert.ok(!manifestText.includes(secret), `secret ${secret.slice(0, 6)}… leaked into manifest.json`);
+    }
+    assert.match(manifestText, /"secretAccessKey":"\*\*\*"/);
   });
 
   test('a corrupted download is a failed request (ChecksumMismatch), never silent', async () => {
@@ -201,6 +208,16 @@ describe('bad configs give clear errors', () => {
       assert.throws(() => parseExperimentConfig({ ...base, ...override }), (err: Error) => err instanceof ConfigError && message.test(err.message));
     });
   }
+
+  test('a malformed connection string names the platform and leaves no run folder', async () => {
+    const before = fs.readdirSync(outDir).length;
+    const broken = { storage: { type: 'azure-blob', container: 'abc', connectionString: 'not-a-connection-string' }, inference: { type: 'http', url: 'http://127.0.0.1:1/score' } };
+    await assert.rejects(
+      runExperiment({ config: config({ platforms: { broken } }), local: stack.get().config }),
+      (err: Error) => err instanceof ConfigError && /^config\.platforms\.broken\.storage: /.test(err.message),
+    );
+    assert.equal(fs.readdirSync(outDir).length, before);
+  });
 
   test('missing dataset folder and folder without images are refused before anything runs', async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-empty-'));

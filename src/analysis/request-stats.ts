@@ -36,7 +36,7 @@ export function latencyTable(requests: RequestRow[], measured: BatchRow[], platf
         platform,
         phase,
         n: durations.length,
-        durationMs: p ? { ...p, mean: durations.reduce((s, v) => s + v, 0) / durations.length, max: Math.max(...durations) } : null,
+        durationMs: p ? { ...p, mean: durations.reduce((s, v) => s + v, 0) / durations.length, max: durations.reduce((m, v) => (v > m ? v : m), -Infinity) } : null,
         ttfbMs: ttfb,
       });
     }

@@ -95,6 +95,9 @@ export function createProgressRenderer(stream: NodeJS.WriteStream, opts: { live?
           errors += e.row.failures;
           log(`[${e.stepsDone}/${e.steps}] ${e.row.platform} batch ${e.row.batch + 1}/${batches}: ${describeBatch(e.row)}`);
           break;
+        case 'warning':
+          log(`warning: ${e.message}`);
+          break;
         case 'cleanup':
           log(`Cleaned up ${e.deleted} objects of this run on ${e.platform}.`);
           break;

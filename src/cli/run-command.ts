@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   DEFAULTS,
+  hasRedactedSecret,
   loadExperimentConfig,
   localDemoConfig,
   parseExperimentConfig,
@@ -51,7 +52,7 @@ function chooseConfig(o: RunCommandOptions, resumeDir: string | undefined): Expe
   if (o.config) config = loadExperimentConfig(o.config);
   else if (resumeDir) {
     const saved = readManifest(resumeDir).config;
-    if (JSON.stringify(saved).includes('"***"')) {
+    if (hasRedactedSecret(saved)) {
       throw new UserError(`run ${path.basename(resumeDir)} used secrets that are not stored: resume it with the same --config file`);
     }
     config = parseExperimentConfig(saved);

@@ -307,20 +307,45 @@ export function usesLocalStack(config: ExperimentConfig): boolean {
 
 const SECRET_KEYS = new Set(['secretAccessKey', 'sessionToken', 'key', 'accountKey', 'sasToken']);
 
-/** A deep copy with secrets replaced by "***" (connection strings keep everything but the key/SAS). */
+/** A URL without credentials: user:password@ dropped, every query value (SAS sig, function code…) → ***. */
+function redactUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return value;
+  }
+  if (!url.username && !url.password && !url.search) return value;
+  url.username = '';
+  url.password = '';
+  for (const name of [...url.searchParams.keys()]) url.searchParams.set(name, '***');
+  return url.toString().replace(/%2A%2A%2A/g, '***');
+}
+
+/**
+ * A deep copy with secrets replaced by "***": key fields, every header value (API keys travel
+ * there), credentials inside URLs, and the key/SAS parts of connection strings.
+ */
 export function redactSecrets<T>(value: T): T {
-  const walk = (v: unknown, key?: string): unknown => {
+  const walk = (v: unknown, key?: string, inHeaders = false): unknown => {
     if (typeof v === 'string') {
-      if (key && SECRET_KEYS.has(key)) return '***';
-      if (key === 'connectionString') return v.replace(/(AccountKey|SharedAccessSignature)=[^;]*/gi, '$1=***');
-      if (key && /^authorization$/i.test(key)) return '***';
+      if (inHeaders || (key && SECRET_KEYS.has(key))) return '***';
+      if (key === 'connectionString') return v.replace(/(AccountKey|SharedAccessSignature|SharedAccessKey)=[^;]*/gi, '$1=***');
+      if (/^https?:\/\//i.test(v)) return redactUrl(v);
       return v;
     }
     if (Array.isArray(v)) return v.map((x) => walk(x));
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k, inHeaders || k === 'headers')]));
+    }
     return v;
   };
   return walk(value) as T;
+}
+
+/** True when a (redacted) value holds a secret that was replaced, so it cannot be used again. */
+export function hasRedactedSecret(value: unknown): boolean {
+  return JSON.stringify(value).includes('***');
 }
 
 /**

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
+  ConfigError,
   configHash,
   redactSecrets,
   resolvePlatforms,
@@ -35,6 +36,7 @@ export type RunEvent =
   | { type: 'phase'; platform: string; batch: number; phase: Phase; done: number; total: number; failures: number; bytes: number }
   | { type: 'batch'; row: BatchRow; stepsDone: number; steps: number }
   | { type: 'cleanup'; platform: string; deleted: number }
+  | { type: 'warning'; message: string }
   | { type: 'end'; status: RunManifest['status'] };
 
 export interface RunOptions {
@@ -80,6 +82,22 @@ function describePlatforms(config: ExperimentConfig, clients: Record<string, Pla
   );
 }
 
+function createClients(platforms: Record<string, PlatformConfig>): Record<string, PlatformClients> {
+  const clients: Record<string, PlatformClients> = {};
+  for (const [name, p] of Object.entries(platforms)) {
+    for (const part of ['storage', 'inference'] as const) {
+      try {
+        if (part === 'storage') clients[name] = { ...clients[name], store: createObjectStore(p.storage) };
+        else clients[name] = { ...clients[name], endpoint: createInferenceEndpoint(p.inference) };
+      } catch (err) {
+        void Promise.allSettled(Object.values(clients).flatMap((c) => [c.store?.close(), c.endpoint?.close()]));
+        throw new ConfigError(`config.platforms.${name}.${part}: ${(err as Error).message}`);
+      }
+    }
+  }
+  return clients;
+}
+
 /** Runs (or resumes) an experiment and writes its run folder. */
 export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   const { config, signal } = opts;
@@ -98,6 +116,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   const available = Math.ceil(items.length / config.batchSize);
   const plannedBatches = config.batches === null ? available : Math.min(config.batches, available);
   const hash = configHash(config);
+  // Clients first: a malformed connection string or URL must fail before a run folder exists.
+  const clients = createClients(platforms);
 
   let runId: string;
   let dir: string;
@@ -142,10 +162,6 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
     };
   }
 
-  const clients: Record<string, PlatformClients> = {};
-  for (const name of platformNames) {
-    clients[name] = { store: createObjectStore(platforms[name].storage), endpoint: createInferenceEndpoint(platforms[name].inference) };
-  }
   manifest.platforms = describePlatforms(config, clients);
   writeManifest(dir, manifest);
   const session = manifest.sessions[manifest.sessions.length - 1];
@@ -176,7 +192,12 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
     throw err;
   } finally {
     try {
-      if (status === 'complete' && config.cleanup) await cleanup();
+      if (status === 'complete' && config.cleanup) {
+        // The measurements are complete and saved: a failed cleanup is worth a warning, not a failed run.
+        await cleanup().catch((err: Error) =>
+          emit({ type: 'warning', message: `cleanup failed (${err.message.split('\n')[0]}); delete ${config.keyPrefix}${runId}/ by hand` }),
+        );
+      }
     } finally {
       session.endedAt = new Date().toISOString();
       manifest.status = status;

@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+import puppeteer, { type Browser } from 'puppeteer-core';
+import { UserError } from '../errors';
 import { escapeHtml } from './format';
 import { launchArgs, makeProfileDir, removeProfileDir, type BrowserLocation } from './browser';
 
@@ -29,17 +30,26 @@ function footerTemplate(text: string): string {
 export async function htmlToPdf(html: string, pdfPath: string, opts: PdfOptions): Promise<void> {
   const timeout = opts.timeoutMs ?? 60_000;
   const profile = makeProfileDir();
-  const browser = await puppeteer.launch({
-    executablePath: opts.browser.executablePath,
-    headless: true,
-    args: launchArgs(profile),
-    timeout,
-    // The CLI handles Ctrl-C itself; closing is done in `finally`.
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-  });
+  const tmp = `${pdfPath}.tmp`;
+  let browser: Browser | undefined;
   try {
+    try {
+      browser = await puppeteer.launch({
+        executablePath: opts.browser.executablePath,
+        headless: true,
+        args: launchArgs(profile),
+        timeout,
+        // The CLI handles Ctrl-C itself; closing is done in `finally`.
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+      });
+    } catch (err) {
+      throw new UserError(
+        `could not start the browser ${opts.browser.executablePath} for the PDF: ${(err as Error).message.split('\n')[0]} ` +
+          '(the HTML report is written; check the browser, or point PUPPETEER_EXECUTABLE_PATH at another one)',
+      );
+    }
     const page = await browser.newPage();
     page.setDefaultTimeout(timeout);
     await page.setRequestInterception(true);
@@ -50,7 +60,6 @@ export async function htmlToPdf(html: string, pdfPath: string, opts: PdfOptions)
     });
     await page.setContent(html, { waitUntil: 'load' });
     fs.mkdirSync(path.dirname(pdfPath), { recursive: true });
-    const tmp = `${pdfPath}.tmp`;
     await page.pdf({
       path: tmp,
       format: 'A4',
@@ -63,7 +72,8 @@ export async function htmlToPdf(html: string, pdfPath: string, opts: PdfOptions)
     });
     fs.renameSync(tmp, pdfPath);
   } finally {
-    await browser.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
     removeProfileDir(profile);
+    fs.rmSync(tmp, { force: true });
   }
 }

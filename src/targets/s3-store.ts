@@ -35,7 +35,8 @@ export function createS3Store(cfg: S3TargetConfig): ObjectStore {
     region: cfg.region,
     ...(custom ? { endpoint: cfg.endpoint, forcePathStyle: cfg.forcePathStyle ?? true } : {}),
     ...(cfg.forcePathStyle !== undefined ? { forcePathStyle: cfg.forcePathStyle } : {}),
-    ...(cfg.credentials ? { credentials: cfg.credentials } : {}),
+    // A copy: the SDK writes tracking fields ($source) into the credentials object it is given.
+    ...(cfg.credentials ? { credentials: { ...cfg.credentials } } : {}),
     ...(custom ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
   };
   const client = new S3Client(clientConfig);

@@ -13,7 +13,8 @@ export function createSageMakerEndpoint(cfg: SageMakerTargetConfig): InferenceEn
     region: cfg.region,
     // Absent: the SDK resolves the regional AWS endpoint / the default credential chain.
     ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
-    ...(cfg.credentials ? { credentials: cfg.credentials } : {}),
+    // A copy: the SDK writes tracking fields ($source) into the credentials object it is given.
+    ...(cfg.credentials ? { credentials: { ...cfg.credentials } } : {}),
   });
   const location = `sagemaker://${cfg.endpointName} (${cfg.region}${cfg.endpoint ? `, ${cfg.endpoint}` : ''})`;
 
