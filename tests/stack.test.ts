@@ -19,6 +19,13 @@ describe('programmatic stack', () => {
       assert.match(stack.config.azureBlob.connectionString, /BlobEndpoint=http:\/\/127\.0\.0\.1:\d+\//);
       assert.deepEqual(Object.values(await probeStack(stack.config)), [true, true, true, true]);
       assert.ok(isAlive(stack.pid));
+      // What the host process really listens on, as the kernel reports it.
+      const ss = spawnSync('ss', ['-H', '-ltnp'], { encoding: 'utf8' });
+      if (ss.status === 0) {
+        const mine = ss.stdout.split('\n').filter((l) => l.includes(`pid=${stack.pid},`));
+        assert.equal(mine.length, 3, ss.stdout);
+        for (const line of mine) assert.match(line.split(/\s+/)[3], /^127\.0\.0\.1:\d+$/, line);
+      }
     } finally {
       await stack.stop();
     }
