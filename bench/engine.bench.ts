@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { median } from '../src/analysis/descriptive';
 import { parseExperimentConfig } from '../src/config/experiment';
 import { resolveDatasetSource } from '../src/datasets/synthetic';
 import { readRequests } from '../src/experiment/run-store';
@@ -22,11 +23,6 @@ import { createObjectStore } from '../src/targets/factory';
 const BATCH = 64;
 const IMAGES = 256;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 interface LoopResult {
   seconds: number;

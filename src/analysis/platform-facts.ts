@@ -4,7 +4,7 @@
  */
 import type { Field } from '../config/validate';
 import { ConfigError } from '../config/validate';
-import type { Better, CapabilityCriterion, CapabilityMatrix, CapabilityType, CapabilityValue, CriterionDefinition, SourceRef } from './model';
+import type { CapabilityCriterion, CapabilityMatrix, CapabilityType, CapabilityValue, CriterionDefinition, SourceRef } from './model';
 import { optionalText, parseSourceRef, readTemplate, TEMPLATE_FILES, withFileName } from './template-files';
 
 const TYPES: readonly CapabilityType[] = ['boolean', 'number', 'ordinal', 'text'];

@@ -1,12 +1,12 @@
 /** `cloudbench analyze <run-dir>`: statistics, verdicts, costs and requirements of a run; writes analysis.json. */
 import type { Command } from 'commander';
 import fs from 'node:fs';
-import path from 'node:path';
 import { ANALYSIS_FILE, analyzeRun, DEFAULT_ALPHA, writeAnalysisJson } from '../analysis/analyze-run';
 import type { AnalysisModel } from '../analysis/model';
 import { UserError } from '../errors';
-import { FILES, readBatches, readManifest, readRequests } from '../experiment/run-store';
+import { readRun, runFolder } from '../experiment/run-store';
 import { formatAnalysis } from './analysis-text';
+import { alphaOption } from './options';
 
 export interface AnalyzeCommandOptions {
   json?: boolean;
@@ -14,23 +14,12 @@ export interface AnalyzeCommandOptions {
   templates?: string;
 }
 
-function parseAlpha(value: string): number {
-  const a = Number(value);
-  if (!(a > 0 && a < 1)) throw new UserError(`--alpha takes a number between 0 and 1 (exclusive), got ${value}`);
-  return a;
-}
-
 /** Analyzes a run folder, writes analysis.json into it and returns the model. */
 export function analyzeRunDir(runDir: string, o: AnalyzeCommandOptions): { model: AnalysisModel; file: string } {
-  const dir = path.resolve(runDir);
-  if (!fs.existsSync(dir)) throw new UserError(`run folder ${runDir} does not exist`);
-  if (!fs.existsSync(path.join(dir, FILES.manifest))) throw new UserError(`${runDir} is not a cloudbench run folder (no ${FILES.manifest})`);
+  const dir = runFolder(runDir);
   if (o.templates !== undefined && !fs.existsSync(o.templates)) throw new UserError(`--templates: folder ${o.templates} does not exist`);
   // Plain rows, not loadRun(): the DataFrame library takes seconds to load and the analysis does not need it.
-  const model = analyzeRun(
-    { manifest: readManifest(dir), batchRows: readBatches(dir), requestRows: readRequests(dir) },
-    { alpha: o.alpha, templatesDir: o.templates },
-  );
+  const model = analyzeRun(readRun(dir), { alpha: o.alpha, templatesDir: o.templates });
   return { model, file: writeAnalysisJson(dir, model) };
 }
 
@@ -40,7 +29,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .description(`statistics, winner per metric, cost model and business-requirement matrix of a run; writes <run-dir>/${ANALYSIS_FILE}`)
     .argument('<run-dir>', 'a run folder (reports/<run-id>)')
     .option('--json', 'print the analysis model as JSON instead of tables')
-    .option('--alpha <a>', 'significance level of the verdicts', parseAlpha, DEFAULT_ALPHA)
+    .option('--alpha <a>', 'significance level of the verdicts', alphaOption, DEFAULT_ALPHA)
     .option('--templates <dir>', 'folder with pricing.yaml, platforms.yaml, requirements.yaml, study-reference.yaml (default: the bundled templates/)')
     .action((runDir: string, o: AnalyzeCommandOptions) => {
       const { model, file } = analyzeRunDir(runDir, o);

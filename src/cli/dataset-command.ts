@@ -3,16 +3,8 @@ import path from 'node:path';
 import { createFolderSource } from '../datasets/folder-source';
 import { computeManifest } from '../datasets/manifest';
 import { synthesizeDataset } from '../datasets/synthetic';
-import { UserError } from '../errors';
+import { intOption } from './options';
 import { formatBytes, formatDuration } from './output';
-
-function wholeNumber(flag: string, min: number) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} takes a whole number ≥ ${min}, got ${value}`);
-    return n;
-  };
-}
 
 /** A progress line that rewrites itself on a terminal and logs every ~5 s elsewhere. */
 function progressLine(label: string): (done: number, total: number) => void {
@@ -35,9 +27,9 @@ export function registerDatasetCommands(program: Command): void {
   dataset
     .command('synth')
     .description('generate N COCO-like JPEGs (median ~640×480, mean ~160 KB) from the bundled photos, deterministically from a seed')
-    .requiredOption('--count <n>', 'number of images', wholeNumber('--count', 1))
+    .requiredOption('--count <n>', 'number of images', intOption('--count', 1))
     .requiredOption('--out <dir>', 'folder to write img-000000.jpg … into')
-    .option('--seed <s>', 'same seed and count give byte-identical files', wholeNumber('--seed', 0), 1)
+    .option('--seed <s>', 'same seed and count give byte-identical files', intOption('--seed', 0), 1)
     .option('--json', 'print the dataset manifest as JSON')
     .action(async (o: { count: number; out: string; seed: number; json?: boolean }) => {
       const started = Date.now();

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { UserError } from '../errors';
 import { KERNEL_NAME, userJupyterDir, writeKernelSpec } from '../notebook/kernelspec';
 import { parseParameterArgs } from '../notebook/parameters';
 import { runNotebook } from '../notebook/run-notebook';
+import { intOption } from './options';
 import { formatDuration, table } from './output';
 
 function collect(value: string, previous: string[]): string[] {
@@ -19,11 +19,7 @@ export function registerNotebookCommands(program: Command): void {
     .argument('<notebook>', '.ipynb file')
     .option('-p, --param <key=value>', 'parameter override (repeatable); JSON values (3, true, "x") or plain strings', collect, [])
     .option('--out <file>', 'where to write the executed notebook (default: <notebook>.out.ipynb)')
-    .option('--timeout <seconds>', 'per-cell time limit', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new UserError(`--timeout takes whole seconds ≥ 1, got ${v}`);
-      return n;
-    }, 1800)
+    .option('--timeout <seconds>', 'per-cell time limit', intOption('--timeout', 1), 1800)
     .action(async (file: string, o: { param: string[]; out?: string; timeout: number }) => {
       const params = parseParameterArgs(o.param);
       console.log(`Running ${file}${o.param.length ? ` with ${o.param.join(' ')}` : ''} …`);

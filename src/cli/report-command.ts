@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { DEFAULT_ALPHA } from '../analysis/analyze-run';
 import { UserError } from '../errors';
 import { renderReport, type ReportFormat, type RenderReportResult } from '../report';
+import { alphaOption } from './options';
 
 export interface ReportCommandOptions {
   /** Comma-separated; undefined when the user did not pass --format (then a missing browser is only a warning). */
@@ -23,12 +24,6 @@ export function parseFormats(value: string): ReportFormat[] {
   const bad = items.filter((f) => f !== 'html' && f !== 'pdf');
   if (items.length === 0 || bad.length) throw new UserError(`--format takes html, pdf or html,pdf; got "${value}"`);
   return [...new Set(items)] as ReportFormat[];
-}
-
-function parseAlpha(value: string): number {
-  const a = Number(value);
-  if (!(a > 0 && a < 1)) throw new UserError(`--alpha takes a number between 0 and 1 (exclusive), got ${value}`);
-  return a;
 }
 
 /**
@@ -62,7 +57,7 @@ export function registerReportCommand(program: Command): void {
     .option('--template <dir>', 'folder with your report.md and report.css (copy them from the bundled templates/)')
     .option('--out <dir>', 'where report.html / report.pdf go (default: the run folder)')
     .option('--with-study', 'add columns with the study\'s published values, labelled as the study\'s')
-    .option('--alpha <a>', 'significance level of the verdicts', parseAlpha, DEFAULT_ALPHA)
+    .option('--alpha <a>', 'significance level of the verdicts', alphaOption, DEFAULT_ALPHA)
     .option('--templates <dir>', 'folder with the analysis data files: pricing.yaml, platforms.yaml, requirements.yaml, study-reference.yaml (default: the bundled templates/)')
     .action(async (runDir: string, o: ReportCommandOptions) => {
       await reportFromCli(runDir, o);

@@ -15,16 +15,9 @@ import { readManifest } from '../experiment/run-store';
 import { runExperiment, type RunResult } from '../experiment/runner';
 import { BATCH_METRICS, summarizeBatches } from '../experiment/summary';
 import { startLocalStack, type LocalStack } from '../local/stack';
+import { instancesOption, intOption } from './options';
 import { table } from './output';
 import { createProgressRenderer } from './progress';
-
-function positiveInt(flag: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} takes a whole number ≥ 1, got ${value}`);
-    return n;
-  };
-}
 
 export interface RunCommandOptions {
   config?: string;
@@ -146,11 +139,11 @@ export function registerRunCommand(program: Command): void {
     .description('measure upload, download and inference per batch on every platform of a config; writes reports/<run-id>/')
     .option('--config <file>', 'experiment config (JSON or YAML); see README "Experiment config"')
     .option('--local', 'start the embedded local stack for the run (needed by "local:aws"/"local:azure" platforms); without --config, runs the local demo platforms')
-    .option('--batches <n>', 'run at most N batches per platform', positiveInt('--batches'))
-    .option('--batch-size <n>', 'images per batch (default 1024, as in the study)', positiveInt('--batch-size'))
+    .option('--batches <n>', 'run at most N batches per platform', intOption('--batches', 1))
+    .option('--batch-size <n>', 'images per batch (default 1024, as in the study)', intOption('--batch-size', 1))
     .option('--resume <run>', 'continue an interrupted run (its id or folder) after its last complete batch')
     .option('--out <dir>', 'where run folders go (default: reports)')
-    .option('--instances <n>', 'with --local: detector worker threads behind the local endpoints', positiveInt('--instances'), 1)
+    .option('--instances <n>', 'with --local: detector worker threads behind the local endpoints', instancesOption, 1)
     .option('--json', 'print {"runId","dir"} as the last line of stdout; progress goes to stderr')
     .action(async (o: RunCommandOptions) => {
       await runFromCli(o);

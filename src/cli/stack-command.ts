@@ -9,19 +9,8 @@ import {
   type LocalStackConfig,
   type LocalStackOptions,
 } from '../local/stack';
+import { instancesOption, portOption } from './options';
 import { table } from './output';
-
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`not a port number: ${value}`);
-  return n;
-}
-
-function parseInstances(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UserError(`--instances takes a whole number from 1 to 64, got ${value}`);
-  return n;
-}
 
 export function describeStack(config: LocalStackConfig): string {
   const blob = /BlobEndpoint=([^;]+)/.exec(config.azureBlob.connectionString)?.[1] ?? '?';
@@ -68,10 +57,10 @@ export function registerStackCommands(program: Command): void {
     .description('start the local stack (foreground; Ctrl-C stops it). --detach leaves it running in the background')
     .option('--detach', 'start in the background and return; stop with `cloudbench stack down`')
     .option('--json', 'print the connection details as one JSON object')
-    .option('--instances <n>', 'detector worker threads behind the endpoints (endpoint scaling)', parseInstances, 1)
-    .option('--s3-port <port>', 'fixed port for S3 (default: ephemeral)', parsePort)
-    .option('--blob-port <port>', 'fixed port for Azure Blob (default: ephemeral)', parsePort)
-    .option('--inference-port <port>', 'fixed port for the inference endpoints (default: ephemeral)', parsePort)
+    .option('--instances <n>', 'detector worker threads behind the endpoints (endpoint scaling)', instancesOption, 1)
+    .option('--s3-port <port>', 'fixed port for S3 (default: ephemeral)', portOption('--s3-port'))
+    .option('--blob-port <port>', 'fixed port for Azure Blob (default: ephemeral)', portOption('--blob-port'))
+    .option('--inference-port <port>', 'fixed port for the inference endpoints (default: ephemeral)', portOption('--inference-port'))
     .option('--data-dir <dir>', 'keep emulator data in this folder (default: a temp folder removed on stop)')
     .action(async (o: UpOptions) => {
       const started = Date.now();

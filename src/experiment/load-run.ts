@@ -1,9 +1,8 @@
 /** Reads a run folder into danfojs DataFrames (and plain rows, for code that wants arrays). */
 import type { DataFrame } from 'danfojs-node';
-import path from 'node:path';
 import type { RunManifest } from './manifest';
 import { BATCH_COLUMNS, type BatchRow, type RequestRow } from './records';
-import { readBatches, readManifest, readRequests } from './run-store';
+import { readRun } from './run-store';
 
 export interface LoadedRun {
   dir: string;
@@ -45,10 +44,7 @@ const REQUEST_COLUMNS: (keyof RequestRow)[] = [
 ];
 
 export function loadRun(dir: string): LoadedRun {
-  const abs = path.resolve(dir);
-  const manifest = readManifest(abs);
-  const batchRows = readBatches(abs);
-  const requestRows = readRequests(abs);
+  const { dir: abs, manifest, batchRows, requestRows } = readRun(dir);
   const batchColumns = [...BATCH_COLUMNS] as string[];
   return {
     dir: abs,

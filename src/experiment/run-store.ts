@@ -21,6 +21,20 @@ export function newRunId(now = new Date()): string {
   return `${iso}-${randomBytes(2).toString('hex')}`;
 }
 
+/** The run folder's path, checked: it exists and holds a manifest. */
+export function runFolder(runDir: string): string {
+  const dir = path.resolve(runDir);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`run folder ${runDir} does not exist`);
+  if (!fs.existsSync(path.join(dir, FILES.manifest))) throw new UserError(`${runDir} is not a cloudbench run folder (no ${FILES.manifest})`);
+  return dir;
+}
+
+/** Everything a run folder holds, as plain rows (no DataFrames: analysis and reports need none). */
+export function readRun(runDir: string): { dir: string; manifest: RunManifest; batchRows: BatchRow[]; requestRows: RequestRow[] } {
+  const dir = runFolder(runDir);
+  return { dir, manifest: readManifest(dir), batchRows: readBatches(dir), requestRows: readRequests(dir) };
+}
+
 export function writeManifest(dir: string, manifest: RunManifest): void {
   // Write then rename, so a crash never leaves a half-written manifest.
   const tmp = path.join(dir, `${FILES.manifest}.tmp`);

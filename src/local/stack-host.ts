@@ -67,14 +67,15 @@ async function main(): Promise<void> {
     azureml: { scoringUri: inference.scoringUri, key: azuremlKey },
   };
 
-  let stopping: Promise<void> | undefined;
-  const stop = (code: number) => {
-    stopping ??= (async () => {
-      await Promise.allSettled([s3.close(), azurite.close(), inference.close()]);
-      if (opts.stateFile) fs.rmSync(opts.stateFile, { force: true });
-      if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-      process.exit(code);
-    })();
+  let stopping = false;
+  const stop = async (code: number) => {
+    // SIGINT and SIGTERM (or a disconnect) may all arrive: stop once.
+    if (stopping) return;
+    stopping = true;
+    await Promise.allSettled([s3.close(), azurite.close(), inference.close()]);
+    if (opts.stateFile) fs.rmSync(opts.stateFile, { force: true });
+    if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    process.exit(code);
   };
   process.on('SIGTERM', () => stop(0));
   process.on('SIGINT', () => stop(0));

@@ -6,15 +6,12 @@
 import type { DataFrame } from 'danfojs-node';
 import fs from 'node:fs';
 import type { TopLevelSpec } from 'vega-lite';
+import { escapeHtml } from '../report/format';
 import { allFigures, allTables, tableHtml as reportTableHtml } from '../report/html';
 import type { Paragraph, ReportFigure, ReportModel, ReportTable } from '../report/report-model';
 import { renderSvg } from '../report/render-svg';
 
 type Row = Record<string, unknown>;
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 function isDataFrame(x: unknown): x is DataFrame {
   return typeof x === 'object' && x !== null && 'columns' in x && 'values' in x && typeof (x as DataFrame).shape !== 'undefined';

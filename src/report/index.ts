@@ -8,7 +8,7 @@ import path from 'node:path';
 import { analyzeRun, type AnalyzeOptions } from '../analysis/analyze-run';
 import type { AnalysisModel } from '../analysis/model';
 import { UserError } from '../errors';
-import { FILES, readBatches, readManifest, readRequests } from '../experiment/run-store';
+import { FILES, readRun, runFolder } from '../experiment/run-store';
 import { BrowserNotFoundError, findBrowser, type BrowserFinder } from './browser';
 import { buildReportModel } from './build-model';
 import { renderHtml } from './html';
@@ -54,16 +54,12 @@ export interface RenderReportResult {
 
 export async function renderReport(runDir: string, opts: RenderReportOptions = {}): Promise<RenderReportResult> {
   const formats = new Set<ReportFormat>(opts.formats ?? ['html', 'pdf']);
-  const dir = path.resolve(runDir);
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`run folder ${runDir} does not exist`);
-  if (!fs.existsSync(path.join(dir, FILES.manifest))) throw new UserError(`${runDir} is not a cloudbench run folder (no ${FILES.manifest})`);
+  const dir = runFolder(runDir);
   // Read the template first: a typo in the user's folder should fail before the slow work.
   const template = loadTemplate(opts.templateDir);
   const clock = stopwatch();
 
-  const manifest = readManifest(dir);
-  const batchRows = readBatches(dir);
-  const requestRows = readRequests(dir);
+  const { manifest, batchRows, requestRows } = readRun(dir);
   if (batchRows.length === 0) throw new UserError(`${runDir} has no completed batches yet (${FILES.batches} is empty): nothing to report`);
   const load = clock();
 

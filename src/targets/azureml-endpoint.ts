@@ -7,7 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AzureMlTargetConfig, HttpTargetConfig } from '../config/targets';
-import type { CallRecord, InferenceEndpoint, InferenceKind, InferenceResult } from './types';
+import type { InferenceEndpoint, InferenceKind, InferenceResult } from './types';
 import { recorder, startCall } from './measure';
 import { parseScoringResponse, snippet } from './scoring-response';
 

@@ -4,7 +4,7 @@
  */
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { SageMakerTargetConfig } from '../config/targets';
-import type { CallRecord, InferenceEndpoint, InferenceResult } from './types';
+import type { InferenceEndpoint, InferenceResult } from './types';
 import { recorder, startCall } from './measure';
 import { parseScoringResponse } from './scoring-response';
 
