@@ -3,6 +3,9 @@
  * a notebook gets exactly the report's figures from `loadRun(dir).batchRows/requestRows`.
  */
 import { quantileSorted } from '../../analysis/descriptive';
+import { latencySamples } from '../../analysis/request-stats';
+
+export { latencySamples };
 import type { Phase } from '../../config/experiment';
 import type { BatchRow, RequestRow } from '../../experiment/records';
 import type { BatchMetricKey } from '../../experiment/summary';
@@ -41,34 +44,6 @@ export function batchPoints(rows: readonly BatchRow[], metric: BatchMetricKey): 
 }
 
 /**
- * Successful request latencies (ms) of measured batches, by phase and platform, in one pass over
- * the rows (a full-size run has ~700 000 of them), each list sorted ascending.
- */
-export function latencySamples(
-  requests: readonly RequestRow[],
-  batches: readonly BatchRow[],
-): Map<Phase, Map<string, number[]>> {
-  const measured = new Map<string, Set<number>>();
-  for (const b of batches) {
-    if (!isMeasured(b)) continue;
-    let set = measured.get(b.platform);
-    if (!set) measured.set(b.platform, (set = new Set()));
-    set.add(b.batch);
-  }
-  const out = new Map<Phase, Map<string, number[]>>();
-  for (const r of requests) {
-    if (!r.ok || !Number.isFinite(r.durationMs) || !measured.get(r.platform)?.has(r.batch)) continue;
-    let byPlatform = out.get(r.phase);
-    if (!byPlatform) out.set(r.phase, (byPlatform = new Map()));
-    let list = byPlatform.get(r.platform);
-    if (!list) byPlatform.set(r.platform, (list = []));
-    list.push(r.durationMs);
-  }
-  for (const byPlatform of out.values()) for (const list of byPlatform.values()) list.sort((a, b) => a - b);
-  return out;
-}
-
-/**
  * Quantile curve of one phase's request latencies per platform: `steps + 1` points (type-7
  * quantiles at 0, 1/steps, …, 1). A curve instead of every request keeps the SVG small at 100 000+
  * requests and draws the same picture as an ECDF. `samples` may come from `latencySamples`.
@@ -79,7 +54,7 @@ export function latencyCurves(
   phase: Phase,
   platforms: readonly string[],
   steps = 100,
-  samples: Map<Phase, Map<string, number[]>> = latencySamples(requests, batches),
+  samples: Map<Phase, Map<string, number[]>> = latencySamples(requests, batches.filter(isMeasured)),
 ): LatencyPoint[] {
   const out: LatencyPoint[] = [];
   for (const platform of platforms) {

@@ -2,7 +2,7 @@
 import type { AnalysisModel } from '../../analysis/model';
 import type { Phase } from '../../config/experiment';
 import type { BatchRow, RequestRow } from '../../experiment/records';
-import { latencyCurves, latencySamples } from '../charts/data';
+import { isMeasured, latencyCurves, latencySamples } from '../charts/data';
 import { latencyCdfSpec } from '../charts/latency-cdf';
 import { int, listText, num, percent } from '../format';
 import type { Cell, LatencySection, Paragraph, ReportFigure, ReportTable } from '../report-model';
@@ -62,7 +62,7 @@ export function latencySection(
         (hasTtfb ? ' TTFB: time to the first byte of a download.' : ''),
     ],
   );
-  const samples = latencySamples(requestRows, batchRows);
+  const samples = latencySamples(requestRows, batchRows.filter(isMeasured));
   const figures: ReportFigure[] = phases.map((phase) => {
     const points = latencyCurves(requestRows, batchRows, phase, analysis.platforms, 100, samples);
     return {
