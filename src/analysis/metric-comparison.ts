@@ -144,14 +144,11 @@ export function compareMetrics(measured: BatchRow[], platforms: string[], opts: 
   const adjusted = holm(tested.map((d) => d.kw!.pValue));
   return drafts.map((d) => {
     const { key, label, unit, better } = d.metric;
+    const common = { metric: key, label, unit, better, perPlatform: d.perPlatform };
     if (d.kw === null) {
       const reason = d.insufficient ?? 'no test';
       return {
-        metric: key,
-        label,
-        unit,
-        better,
-        perPlatform: d.perPlatform,
+        ...common,
         omnibus: null,
         pairwise: [],
         verdict: { kind: 'insufficient-data', reason, text: `${label}: insufficient data — ${reason}` },
@@ -161,11 +158,7 @@ export function compareMetrics(measured: BatchRow[], platforms: string[], opts: 
     const pairHolm = holm(d.pairwise.map((p) => p.pValue));
     const pairs: PairwiseComparison[] = d.pairwise.map((p, i) => ({ ...p, pHolm: pairHolm[i] }));
     return {
-      metric: key,
-      label,
-      unit,
-      better,
-      perPlatform: d.perPlatform,
+      ...common,
       omnibus,
       pairwise: pairs,
       verdict: verdictFor(label, better, d.perPlatform, omnibus, pairs, opts.alpha),
