@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors';
+import { ANALYSIS_FILE, DEFAULT_ALPHA, DEFAULT_BOOTSTRAP } from './defaults';
 import type { LoadedRun } from '../experiment/load-run';
 import type { RunManifest } from '../experiment/manifest';
 import type { BatchRow, RequestRow } from '../experiment/records';
@@ -32,9 +33,7 @@ export interface AnalyzeOptions {
   now?: Date;
 }
 
-export const DEFAULT_ALPHA = 0.05;
-export const DEFAULT_BOOTSTRAP = { iterations: 10_000, seed: 1, level: 0.95 } as const;
-export const ANALYSIS_FILE = 'analysis.json';
+export { ANALYSIS_FILE, DEFAULT_ALPHA, DEFAULT_BOOTSTRAP } from './defaults';
 
 /** Platforms in the config's order; any platform found only in the rows is appended. */
 function platformsOf(manifest: RunManifest, batches: BatchRow[], requests: RequestRow[]): string[] {

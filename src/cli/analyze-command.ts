@@ -1,11 +1,12 @@
 /** `cloudbench analyze <run-dir>`: statistics, verdicts, costs and requirements of a run; writes analysis.json. */
 import type { Command } from 'commander';
 import fs from 'node:fs';
-import { ANALYSIS_FILE, analyzeRun, DEFAULT_ALPHA, writeAnalysisJson } from '../analysis/analyze-run';
+import { ANALYSIS_FILE, DEFAULT_ALPHA } from '../analysis/defaults';
 import type { AnalysisModel } from '../analysis/model';
 import { UserError } from '../errors';
 import { readRun, runFolder } from '../experiment/run-store';
 import { formatAnalysis } from './analysis-text';
+import { load } from './lazy';
 import { alphaOption } from './options';
 
 export interface AnalyzeCommandOptions {
@@ -19,6 +20,7 @@ export function analyzeRunDir(runDir: string, o: AnalyzeCommandOptions): { model
   const dir = runFolder(runDir);
   if (o.templates !== undefined && !fs.existsSync(o.templates)) throw new UserError(`--templates: folder ${o.templates} does not exist`);
   // Plain rows, not loadRun(): the DataFrame library takes seconds to load and the analysis does not need it.
+  const { analyzeRun, writeAnalysisJson } = load.analysis();
   const model = analyzeRun(readRun(dir), { alpha: o.alpha, templatesDir: o.templates });
   return { model, file: writeAnalysisJson(dir, model) };
 }

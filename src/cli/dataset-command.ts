@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { createFolderSource } from '../datasets/folder-source';
 import { computeManifest } from '../datasets/manifest';
-import { synthesizeDataset } from '../datasets/synthetic';
+import { load } from './lazy';
 import { intOption } from './options';
 import { formatBytes, formatDuration } from './output';
 
@@ -33,7 +33,7 @@ export function registerDatasetCommands(program: Command): void {
     .option('--json', 'print the dataset manifest as JSON')
     .action(async (o: { count: number; out: string; seed: number; json?: boolean }) => {
       const started = Date.now();
-      const result = await synthesizeDataset({
+      const result = await load.synthetic().synthesizeDataset({
         count: o.count,
         outDir: path.resolve(o.out),
         seed: o.seed,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { localDemoConfig } from '../config/experiment';
-import { renderReport } from '../report';
+import { load } from './lazy';
 import { runFromCli } from './run-command';
 
 export function registerDemoCommand(program: Command): void {
@@ -15,7 +15,7 @@ export function registerDemoCommand(program: Command): void {
       console.log(`cloudbench demo: the study's two platforms on the embedded local stack (${batches} batches × ${demo.batchSize} images, ${demo.warmupBatches} warm-up).\n`);
       const result = await runFromCli({ local: true, out: o.out, instances: 1, hints: false });
       console.log('\nRendering the report…');
-      const report = await renderReport(result.dir);
+      const report = await load.report().renderReport(result.dir);
       for (const w of report.warnings) console.error(`cloudbench: warning: ${w}`);
       console.log('\nDone. Everything is in the run folder:');
       console.log(`  report (HTML)  ${report.htmlPath}`);

@@ -1,9 +1,10 @@
 /** `cloudbench report <run-dir>`: the paper-style report of a run, as report.html and report.pdf. */
 import type { Command } from 'commander';
 import fs from 'node:fs';
-import { DEFAULT_ALPHA } from '../analysis/analyze-run';
+import { DEFAULT_ALPHA } from '../analysis/defaults';
 import { UserError } from '../errors';
-import { renderReport, type ReportFormat, type RenderReportResult } from '../report';
+import type { ReportFormat, RenderReportResult } from '../report';
+import { load } from './lazy';
 import { alphaOption } from './options';
 
 export interface ReportCommandOptions {
@@ -34,7 +35,7 @@ export async function reportFromCli(runDir: string, o: ReportCommandOptions): Pr
   const formats = o.format === undefined ? (['html', 'pdf'] as ReportFormat[]) : parseFormats(o.format);
   if (o.template !== undefined && !fs.existsSync(o.template)) throw new UserError(`--template: folder ${o.template} does not exist`);
   if (o.templates !== undefined && !fs.existsSync(o.templates)) throw new UserError(`--templates: folder ${o.templates} does not exist`);
-  const result = await renderReport(runDir, {
+  const result = await load.report().renderReport(runDir, {
     formats,
     requirePdf: o.format !== undefined && formats.includes('pdf'),
     templateDir: o.template,

@@ -12,9 +12,10 @@ import {
 } from '../config/experiment';
 import { UserError } from '../errors';
 import { readManifest } from '../experiment/run-store';
-import { runExperiment, type RunResult } from '../experiment/runner';
+import type { RunResult } from '../experiment/runner';
 import { BATCH_METRICS, summarizeBatches } from '../experiment/summary';
 import { startLocalStack, type LocalStack } from '../local/stack';
+import { load } from './lazy';
 import { instancesOption, intOption } from './options';
 import { table } from './output';
 import { createProgressRenderer } from './progress';
@@ -104,7 +105,7 @@ export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
       progress.log(`Starting the local stack (${o.instances} detector instance${o.instances > 1 ? 's' : ''})…`);
       stack = await startLocalStack({ instances: o.instances });
     }
-    const result = await runExperiment({
+    const result = await load.runner().runExperiment({
       config,
       local: stack?.config,
       resumeDir,

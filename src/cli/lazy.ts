@@ -1,0 +1,11 @@
+/**
+ * The heavy parts of the product (cloud SDKs, the chart and PDF stack, image encoding), loaded by
+ * the command that needs them, when it runs: `cloudbench --help` or `stack status` need none of it.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+export const load = {
+  report: () => require('../report') as typeof import('../report'),
+  analysis: () => require('../analysis/analyze-run') as typeof import('../analysis/analyze-run'),
+  runner: () => require('../experiment/runner') as typeof import('../experiment/runner'),
+  synthetic: () => require('../datasets/synthetic') as typeof import('../datasets/synthetic'),
+};
