@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { KERNEL_NAME, userJupyterDir, writeKernelSpec } from '../notebook/kernelspec';
 import { parseParameterArgs } from '../notebook/parameters';
-import { runNotebook } from '../notebook/run-notebook';
+import { DEFAULT_CELL_TIMEOUT_S, runNotebook } from '../notebook/run-notebook';
 import { intOption } from './options';
 import { formatDuration, table } from './output';
 
@@ -19,7 +19,7 @@ export function registerNotebookCommands(program: Command): void {
     .argument('<notebook>', '.ipynb file')
     .option('-p, --param <key=value>', 'parameter override (repeatable); JSON values (3, true, "x") or plain strings', collect, [])
     .option('--out <file>', 'where to write the executed notebook (default: <notebook>.out.ipynb)')
-    .option('--timeout <seconds>', 'per-cell time limit', intOption('--timeout', 1), 1800)
+    .option('--timeout <seconds>', 'per-cell time limit', intOption('--timeout', 1), DEFAULT_CELL_TIMEOUT_S)
     .action(async (file: string, o: { param: string[]; out?: string; timeout: number }) => {
       const params = parseParameterArgs(o.param);
       console.log(`Running ${file}${o.param.length ? ` with ${o.param.join(' ')}` : ''} …`);

@@ -141,7 +141,7 @@ export function registerRunCommand(program: Command): void {
     .option('--config <file>', 'experiment config (JSON or YAML); see README "Experiment config"')
     .option('--local', 'start the embedded local stack for the run (needed by "local:aws"/"local:azure" platforms); without --config, runs the local demo platforms')
     .option('--batches <n>', 'run at most N batches per platform', intOption('--batches', 1))
-    .option('--batch-size <n>', 'images per batch (default 1024, as in the study)', intOption('--batch-size', 1))
+    .option('--batch-size <n>', `images per batch (default ${DEFAULTS.batchSize}, as in the study)`, intOption('--batch-size', 1))
     .option('--resume <run>', 'continue an interrupted run (its id or folder) after its last complete batch')
     .option('--out <dir>', 'where run folders go (default: reports)')
     .option('--instances <n>', 'with --local: detector worker threads behind the local endpoints', instancesOption, 1)

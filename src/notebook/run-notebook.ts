@@ -9,6 +9,9 @@ import { cellSource, injectParameters, type Notebook, type ParameterValue } from
 
 const EXECUTOR = path.resolve(__dirname, '..', '..', 'scripts', 'execute-notebook.py');
 
+/** Per-cell time limit, seconds: a cell may run a whole experiment. */
+export const DEFAULT_CELL_TIMEOUT_S = 1800;
+
 export class NotebookError extends UserError {
   override name = 'NotebookError';
 }
@@ -28,7 +31,7 @@ export interface RunNotebookOptions {
   params?: Record<string, ParameterValue>;
   /** Executed notebook path (default: <name>.out.ipynb next to the input). */
   out?: string;
-  /** Per cell, seconds (default 1800: a cell may run a whole experiment). */
+  /** Per cell, seconds (default DEFAULT_CELL_TIMEOUT_S). */
   timeoutS?: number;
 }
 
@@ -71,7 +74,7 @@ export async function runNotebook(file: string, opts: RunNotebookOptions = {}): 
     fs.writeFileSync(staged, JSON.stringify(nb));
     const child = spawn(
       python,
-      [EXECUTOR, staged, outPath, '--kernel', KERNEL_NAME, '--timeout', String(opts.timeoutS ?? 1800), '--cwd', path.dirname(input)],
+      [EXECUTOR, staged, outPath, '--kernel', KERNEL_NAME, '--timeout', String(opts.timeoutS ?? DEFAULT_CELL_TIMEOUT_S), '--cwd', path.dirname(input)],
       { env: { ...process.env, JUPYTER_PATH: [work, process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter) }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
