@@ -274,6 +274,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
     if (config.phases.includes('inference')) {
       const tick = progress('inference');
       await forEachLimit(batchItems, config.concurrency.inference, async (item) => {
+        // Read again rather than kept from the upload: a 1024-image batch would hold ~160 MB.
         const body = await item.read();
         const result = await endpoint.invoke(body, item.contentType);
         record('inference', item.name, result.record, result.response?.detections.length ?? null);
