@@ -96,7 +96,7 @@ describe('retries are counted as attempts', () => {
     const cs = stack.get().config.azureBlob.connectionString.replace(/BlobEndpoint=http:\/\/127\.0\.0\.1:\d+/, 'BlobEndpoint=http://127.0.0.1:1');
     const store = createAzureBlobStore(
       { type: 'azure-blob', connectionString: cs, container: 'cloudbench' },
-      { retryOptions: { maxTries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 20 } },
+      { retry: { maxAttempts: 2, baseDelayMs: 10 } },
     );
     const rec = await store.put('k', Buffer.from('x'), 1);
     await store.close();

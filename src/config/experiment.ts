@@ -6,6 +6,8 @@ import YAML from 'yaml';
 import type { DatasetConfig } from '../datasets/types';
 import { localPlatforms } from '../local/platforms';
 import type { LocalStackConfig } from '../local/stack-types';
+import { DEFAULT_RETRY, type RetryPolicy } from '../targets/retry';
+import { DEFAULT_TIMEOUTS, type RequestTimeouts } from '../targets/timeouts';
 import type { InferenceTargetConfig, PlatformConfig, StorageTargetConfig } from './targets';
 import { ConfigError, Field, type Json } from './validate';
 
@@ -45,6 +47,10 @@ export interface ExperimentConfig {
   cleanup: boolean;
   /** Where run folders are written. */
   outDir: string;
+  /** Deadlines of every HTTP attempt, per phase (uploads' also bound the stores' housekeeping calls). */
+  timeouts: Record<Phase, RequestTimeouts>;
+  /** Attempts per request on every platform (and, if set, one backoff for every SDK). */
+  retry: RetryPolicy;
 }
 
 export const DEFAULTS = {
@@ -62,8 +68,42 @@ export const DEFAULTS = {
 
 const TOP_KEYS = [
   'name', 'platforms', 'dataset', 'batchSize', 'batches', 'warmupBatches', 'concurrency', 'order',
-  'seed', 'phases', 'failureTolerance', 'keyPrefix', 'cleanup', 'outDir',
+  'seed', 'phases', 'failureTolerance', 'keyPrefix', 'cleanup', 'outDir', 'timeouts', 'retry',
 ] as const;
+
+const TIMEOUT_KEYS = ['connectMs', 'firstByteMs', 'totalMs'] as const;
+/** An hour: longer than any sane request, short enough that a typo (seconds for ms × 1000) shows. */
+const MAX_TIMEOUT_MS = 3_600_000;
+
+/** `timeouts:` common values, then a block per phase that overrides them. */
+function parseTimeouts(f: Field): Record<Phase, RequestTimeouts> {
+  if (!f.present) return { upload: { ...DEFAULT_TIMEOUTS }, download: { ...DEFAULT_TIMEOUTS }, inference: { ...DEFAULT_TIMEOUTS } };
+  f.onlyKeys([...TIMEOUT_KEYS, ...PHASES]);
+  const read = (g: Field, fallback: RequestTimeouts): RequestTimeouts => ({
+    connectMs: g.child('connectMs').int({ min: 1, max: MAX_TIMEOUT_MS, default: fallback.connectMs }),
+    firstByteMs: g.child('firstByteMs').int({ min: 1, max: MAX_TIMEOUT_MS, default: fallback.firstByteMs }),
+    totalMs: g.child('totalMs').int({ min: 1, max: MAX_TIMEOUT_MS, default: fallback.totalMs }),
+  });
+  const common = read(f, DEFAULT_TIMEOUTS);
+  const out = {} as Record<Phase, RequestTimeouts>;
+  for (const phase of PHASES) {
+    const g = f.child(phase);
+    if (g.present) g.onlyKeys(TIMEOUT_KEYS);
+    const t = g.present ? read(g, common) : { ...common };
+    if (t.firstByteMs > t.totalMs) {
+      throw new ConfigError(`${g.present ? g.path : f.path}: firstByteMs (${t.firstByteMs}) is longer than totalMs (${t.totalMs}); the total deadline would always fire first`);
+    }
+    out[phase] = t;
+  }
+  return out;
+}
+
+function parseRetry(f: Field): RetryPolicy {
+  if (!f.present) return { ...DEFAULT_RETRY };
+  f.onlyKeys(['maxAttempts', 'baseDelayMs']);
+  const maxAttempts = f.child('maxAttempts').int({ min: 1, max: 10, default: DEFAULT_RETRY.maxAttempts });
+  return f.child('baseDelayMs').present ? { maxAttempts, baseDelayMs: f.child('baseDelayMs').int({ min: 0, max: 60_000 }) } : { maxAttempts };
+}
 
 const NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
@@ -245,6 +285,8 @@ export function parseExperimentConfig(raw: Json, env: NodeJS.ProcessEnv = proces
     }),
     cleanup: root.child('cleanup').boolean({ default: DEFAULTS.cleanup }),
     outDir: root.child('outDir').string({ default: DEFAULTS.outDir }),
+    timeouts: parseTimeouts(root.child('timeouts')),
+    retry: parseRetry(root.child('retry')),
   };
 }
 

@@ -22,7 +22,7 @@ import { UserError } from '../errors';
 import type { LocalStackConfig } from '../local/stack-types';
 import { datasetCacheDir } from '../paths';
 import { createInferenceEndpoint, createObjectStore } from '../targets/factory';
-import type { CallRecord, InferenceEndpoint, ObjectStore } from '../targets/types';
+import type { AdapterOptions, CallRecord, InferenceEndpoint, ObjectStore } from '../targets/types';
 import { forEachLimit } from '../concurrency';
 import { gitCommit, hostDescription, versions, type RunManifest } from './manifest';
 import { planSteps, type Step } from './plan';
@@ -82,13 +82,13 @@ function describePlatforms(config: ExperimentConfig, clients: Record<string, Pla
   );
 }
 
-function createClients(platforms: Record<string, PlatformConfig>): Record<string, PlatformClients> {
+function createClients(platforms: Record<string, PlatformConfig>, options: AdapterOptions): Record<string, PlatformClients> {
   const clients: Record<string, PlatformClients> = {};
   for (const [name, p] of Object.entries(platforms)) {
     for (const part of ['storage', 'inference'] as const) {
       try {
-        if (part === 'storage') clients[name] = { ...clients[name], store: createObjectStore(p.storage) };
-        else clients[name] = { ...clients[name], endpoint: createInferenceEndpoint(p.inference) };
+        if (part === 'storage') clients[name] = { ...clients[name], store: createObjectStore(p.storage, options) };
+        else clients[name] = { ...clients[name], endpoint: createInferenceEndpoint(p.inference, options) };
       } catch (err) {
         void Promise.allSettled(Object.values(clients).flatMap((c) => [c.store?.close(), c.endpoint?.close()]));
         throw new ConfigError(`config.platforms.${name}.${part}: ${(err as Error).message}`);
@@ -117,7 +117,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   const plannedBatches = config.batches === null ? available : Math.min(config.batches, available);
   const hash = configHash(config);
   // Clients first: a malformed connection string or URL must fail before a run folder exists.
-  const clients = createClients(platforms);
+  const clients = createClients(platforms, { timeouts: config.timeouts, retry: config.retry });
 
   let runId: string;
   let dir: string;

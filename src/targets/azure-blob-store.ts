@@ -4,54 +4,55 @@ import {
   StorageSharedKeyCredential,
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AzureBlobTargetConfig } from '../config/targets';
-import { failedRecord, finished, readBody, startCall } from './measure';
-import type { GetResult, ObjectStore } from './types';
+import { trackCall } from './call-context';
+import { createDeadlineAgents, type DeadlineAgents } from './deadline-agent';
+import { callRecord, downloadBody, startCall } from './measure';
+import { createRetryStrategy, DEFAULT_RETRY, type RetryPolicy } from './retry';
+import { DEFAULT_TIMEOUTS } from './timeouts';
+import type { AdapterOptions, GetResult, ObjectStore } from './types';
+
+const AGENT_POLICY = 'cloudbenchDeadlineAgent';
 
 /**
- * The Azure SDK does not report how many HTTP attempts an operation took, so a per-retry pipeline
- * policy counts them into the calling operation's AsyncLocalStorage slot (which follows the call
- * through every await, also when several calls run concurrently).
+ * Routes every attempt through the deadline agents (which count attempts and apply deadlines,
+ * deadline-agent.ts). Added once to the client's core pipeline, after the retry policy so it sees
+ * each try; every client derived from this one (container, blob) shares that pipeline.
+ * `additionalPolicies` cannot be used: each derived client would add the policy again.
+ * The pipeline is not public API; @azure/storage-blob is pinned, and a test fails without it.
  */
-const attemptCounter = new AsyncLocalStorage<{ attempts: number }>();
-const countAttemptsPolicy = {
-  name: 'cloudbenchCountAttempts',
-  async sendRequest(request: unknown, next: (r: unknown) => Promise<unknown>) {
-    const slot = attemptCounter.getStore();
-    if (slot) slot.attempts += 1;
-    return next(request);
-  },
-};
-
-function withAttempts<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: unknown; attempts: number }> {
-  const slot = { attempts: 0 };
-  return attemptCounter.run(slot, async () => {
-    try {
-      const value = await fn();
-      return { value, attempts: Math.max(1, slot.attempts) };
-    } catch (error) {
-      return { error, attempts: Math.max(1, slot.attempts) };
-    }
-  });
+function installDeadlineAgents(client: BlobServiceClient, agents: DeadlineAgents): void {
+  const core = (client as unknown as { pipeline?: { _corePipeline?: CorePipeline } }).pipeline?._corePipeline;
+  if (!core) throw new Error('@azure/storage-blob: no core pipeline to install request deadlines on (unexpected SDK version)');
+  if (core.getOrderedPolicies().some((p) => p.name === AGENT_POLICY)) return;
+  core.addPolicy(
+    {
+      name: AGENT_POLICY,
+      sendRequest(request, next) {
+        request.agent = agents.for(request.url);
+        return next(request);
+      },
+    },
+    { afterPhase: 'Retry' },
+  );
 }
 
-/**
- * Adds the counting policy once to the client's core pipeline, after the retry policy so it sees
- * every attempt. Every client derived from this one (container, blob) shares that pipeline.
- * `additionalPolicies` cannot be used: each derived client would add the policy again.
- * The pipeline is not public API; @azure/storage-blob is pinned, and without it attempts read 1.
- */
-function installAttemptCounter(client: BlobServiceClient): void {
-  const core = (client as unknown as { pipeline?: { _corePipeline?: CorePipeline } }).pipeline?._corePipeline;
-  if (core && !core.getOrderedPolicies().some((p) => p.name === countAttemptsPolicy.name)) {
-    core.addPolicy(countAttemptsPolicy, { afterPhase: 'Retry' });
-  }
+interface AgentPolicy {
+  name: string;
+  sendRequest(request: { url: string; agent?: unknown }, next: (r: { url: string; agent?: unknown }) => Promise<unknown>): Promise<unknown>;
 }
 
 interface CorePipeline {
-  addPolicy(policy: typeof countAttemptsPolicy, options: { afterPhase: 'Retry' }): void;
+  addPolicy(policy: AgentPolicy, options: { afterPhase: 'Retry' }): void;
   getOrderedPolicies(): Array<{ name: string }>;
+}
+
+/** Azure Storage's retry options for a policy: our attempt budget; its own backoff unless a base is set. */
+function storageRetryOptions(retry: RetryPolicy): StoragePipelineOptions['retryOptions'] {
+  return {
+    maxTries: retry.maxAttempts,
+    ...(retry.baseDelayMs !== undefined ? { retryDelayInMs: Math.max(1, retry.baseDelayMs), maxRetryDelayInMs: 20_000 } : {}),
+  };
 }
 
 function serviceClient(cfg: AzureBlobTargetConfig, options: StoragePipelineOptions): BlobServiceClient {
@@ -77,12 +78,16 @@ function describeAccount(client: BlobServiceClient): string {
 }
 
 /** Azure Blob Storage (or Azurite) through @azure/storage-blob, block blobs uploaded in one Put Blob. */
-export function createAzureBlobStore(
-  cfg: AzureBlobTargetConfig,
-  opts: { retryOptions?: StoragePipelineOptions['retryOptions'] } = {},
-): ObjectStore {
-  const client = serviceClient(cfg, { retryOptions: opts.retryOptions });
-  installAttemptCounter(client);
+export function createAzureBlobStore(cfg: AzureBlobTargetConfig, opts: AdapterOptions = {}): ObjectStore {
+  const uploadTimeouts = opts.timeouts?.upload ?? DEFAULT_TIMEOUTS;
+  const downloadTimeouts = opts.timeouts?.download ?? DEFAULT_TIMEOUTS;
+  const retry = opts.retry ?? DEFAULT_RETRY;
+  const client = serviceClient(cfg, { retryOptions: storageRetryOptions(retry) });
+  // Housekeeping calls (create, list, delete) run outside a measured call: upload deadlines.
+  const agents = createDeadlineAgents(uploadTimeouts);
+  installDeadlineAgents(client, agents);
+  // For a body that breaks after the SDK returned (the SDK's own ranged resume is turned off below).
+  const bodyRetries = createRetryStrategy(retry);
   const container = client.getContainerClient(cfg.container);
 
   return {
@@ -93,30 +98,32 @@ export function createAzureBlobStore(
       await container.createIfNotExists();
     },
 
-    async put(key, body, size) {
-      const call = startCall();
+    async put(key, body, size, { signal } = {}) {
+      const clock = startCall();
       const blob = container.getBlockBlobClient(key);
       // A stream is handed over as a factory, the form upload() accepts for Node streams.
       const payload = Buffer.isBuffer(body) ? body : () => body;
-      const r = await withAttempts(() => blob.upload(payload, size));
-      if (r.error) return failedRecord(call, size, r.attempts, r.error);
-      return { ...finished(call), bytes: size, attempts: r.attempts, ok: true };
+      const outcome = await trackCall(uploadTimeouts, signal, () => blob.upload(payload, size, { abortSignal: signal }));
+      return callRecord(clock, size, outcome);
     },
 
-    async get(key): Promise<GetResult> {
-      const call = startCall();
+    async get(key, { signal } = {}): Promise<GetResult> {
+      const clock = startCall();
       // download() + reading the stream: downloadToBuffer() adds a HEAD request before every GET.
-      const r = await withAttempts(async () => {
-        const res = await container.getBlobClient(key).download(0);
-        if (!res.readableStreamBody) throw new Error('Azure Blob download returned no body stream');
-        return readBody(res.readableStreamBody as AsyncIterable<Buffer>, call.elapsed);
-      });
-      if (r.error || !r.value) return { record: failedRecord(call, 0, r.attempts, r.error) };
-      const { body, ttfbMs } = r.value;
-      return {
-        body,
-        record: { ...finished(call), ttfbMs, bytes: body.length, attempts: r.attempts, ok: true },
-      };
+      // maxRetryRequests 0: the SDK's ranged resume turns a reset into an AbortError and a stall
+      // into "Data corruption failure"; downloadBody() fetches again and keeps the real cause.
+      const outcome = await trackCall(downloadTimeouts, signal, (call) =>
+        downloadBody(
+          async () => {
+            const res = await container.getBlobClient(key).download(0, undefined, { abortSignal: signal, maxRetryRequests: 0 });
+            if (!res.readableStreamBody) throw new Error('Azure Blob download returned no body stream');
+            return res.readableStreamBody as AsyncIterable<Buffer>;
+          },
+          { call, maxAttempts: retry.maxAttempts, strategy: bodyRetries, sinceStart: clock.elapsed },
+        ),
+      );
+      const got = outcome.value;
+      return { body: got?.body, record: callRecord(clock, got?.body.length ?? 0, outcome, { ttfbMs: got?.ttfbMs }) };
     },
 
     async list(prefix, opts = {}) {
@@ -141,7 +148,7 @@ export function createAzureBlobStore(
     },
 
     async close() {
-      // The SDK's shared HTTP client keeps no per-client sockets that need closing.
+      agents.destroy();
     },
   };
 }

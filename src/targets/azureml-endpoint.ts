@@ -1,33 +1,37 @@
 /**
  * Azure ML online endpoint (`POST …/score`, `Authorization: Bearer <key>`) and plain REST scoring
  * app (the study's App Service) adapters. There is no official Node SDK for scoring, so this is a
- * keep-alive HTTP(S) client with the retry behaviour the Azure SDKs have: up to 3 attempts on
- * 429 / 503 / connection resets, short exponential backoff with jitter, honouring Retry-After.
+ * keep-alive HTTP(S) client that retries what the Azure SDKs retry (429 and 503, honouring
+ * Retry-After; resets and timeouts) with the AWS SDK's standard backoff strategy (retry.ts), and
+ * sends every attempt through the deadline agents (deadline-agent.ts).
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { AzureMlTargetConfig, HttpTargetConfig } from '../config/targets';
-import type { InferenceEndpoint, InferenceKind, InferenceResult } from './types';
-import { recorder, startCall } from './measure';
-import { parseScoringResponse, snippet } from './scoring-response';
+import { isTransportFailure, trackCall } from './call-context';
+import { createDeadlineAgents } from './deadline-agent';
+import { callRecord, startCall } from './measure';
+import { createRetryStrategy, DEFAULT_RETRY, retrying, type AttemptResult } from './retry';
+import { InvalidResponseError, parseScoringResponse, snippet } from './scoring-response';
+import { DEFAULT_TIMEOUTS } from './timeouts';
+import type { AdapterOptions, InferenceEndpoint, InferenceKind, InferenceResult, ScoringResponse } from './types';
 
-const MAX_ATTEMPTS = 3;
 const RETRY_STATUSES = new Set([429, 503]);
-const RETRY_ERRNOS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
-const BASE_BACKOFF_MS = 100;
-const MAX_BACKOFF_MS = 2_000;
-/** Per attempt; generous because a cold cloud instance can take seconds. */
-const ATTEMPT_TIMEOUT_MS = 60_000;
 
-export function createAzureMlEndpoint(cfg: AzureMlTargetConfig): InferenceEndpoint {
-  return createJsonPostEndpoint('azureml', cfg.scoringUri, {
-    Authorization: `Bearer ${cfg.key}`,
-    ...(cfg.deployment ? { 'azureml-model-deployment': cfg.deployment } : {}),
-  });
+export function createAzureMlEndpoint(cfg: AzureMlTargetConfig, opts: AdapterOptions = {}): InferenceEndpoint {
+  return createJsonPostEndpoint(
+    'azureml',
+    cfg.scoringUri,
+    {
+      Authorization: `Bearer ${cfg.key}`,
+      ...(cfg.deployment ? { 'azureml-model-deployment': cfg.deployment } : {}),
+    },
+    opts,
+  );
 }
 
-export function createHttpEndpoint(cfg: HttpTargetConfig): InferenceEndpoint {
-  return createJsonPostEndpoint('http', cfg.url, cfg.headers ?? {});
+export function createHttpEndpoint(cfg: HttpTargetConfig, opts: AdapterOptions = {}): InferenceEndpoint {
+  return createJsonPostEndpoint('http', cfg.url, cfg.headers ?? {}, opts);
 }
 
 interface HttpReply {
@@ -36,21 +40,30 @@ interface HttpReply {
   text: string;
 }
 
-function createJsonPostEndpoint(kind: InferenceKind, url: string, extraHeaders: Record<string, string>): InferenceEndpoint {
+function createJsonPostEndpoint(
+  kind: InferenceKind,
+  url: string,
+  extraHeaders: Record<string, string>,
+  opts: AdapterOptions,
+): InferenceEndpoint {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
-  if (!secure && target.protocol !== 'http:') throw new Error(`${kind} endpoint URL must be http(s), got ${url}`);
-  const agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+  if (!secure && target.protocol !== 'http:') throw new Error(`${kind} endpoint URL must be http(s), got ${target.protocol}`);
+  const timeouts = opts.timeouts?.inference ?? DEFAULT_TIMEOUTS;
+  const agents = createDeadlineAgents(timeouts);
+  const agent = secure ? agents.https : agents.http;
+  const strategy = createRetryStrategy(opts.retry ?? DEFAULT_RETRY);
   // Never show the query (function keys, SAS) or userinfo.
   const location = `${target.origin}${target.pathname}${kind === 'azureml' && extraHeaders['azureml-model-deployment'] ? ` (deployment ${extraHeaders['azureml-model-deployment']})` : ''}`;
 
-  function post(body: Buffer, contentType: string): Promise<HttpReply> {
+  function post(body: Buffer, contentType: string, signal: AbortSignal | undefined): Promise<HttpReply> {
     return new Promise((resolve, reject) => {
       const req = (secure ? https : http).request(
         target,
         {
           method: 'POST',
           agent,
+          signal,
           headers: { Accept: 'application/json', ...extraHeaders, 'Content-Type': contentType, 'Content-Length': String(body.length) },
         },
         (res) => {
@@ -60,9 +73,6 @@ function createJsonPostEndpoint(kind: InferenceKind, url: string, extraHeaders: 
           res.on('error', reject);
         },
       );
-      req.setTimeout(ATTEMPT_TIMEOUT_MS, () =>
-        req.destroy(Object.assign(new Error(`no response within ${ATTEMPT_TIMEOUT_MS} ms`), { code: 'RequestTimeout' })),
-      );
       req.on('error', reject);
       req.end(body);
     });
@@ -71,44 +81,42 @@ function createJsonPostEndpoint(kind: InferenceKind, url: string, extraHeaders: 
   return {
     kind,
     location,
-    async invoke(image: Buffer, contentType: string): Promise<InferenceResult> {
-      const call = startCall();
-      const record = recorder(call, image.length);
-
-      for (let attempt = 1; ; attempt++) {
-        let reply: HttpReply;
-        try {
-          reply = await post(image, contentType);
-        } catch (err) {
-          const e = err as Error & { code?: string };
-          if (attempt < MAX_ATTEMPTS && e.code && RETRY_ERRNOS.has(e.code)) {
-            await sleep(backoffMs(attempt));
-            continue;
-          }
-          return { record: record(false, attempt, { errorCode: e.code ?? e.name, errorMessage: e.message }) };
-        }
-
-        if (reply.status >= 200 && reply.status < 300) {
-          const parsed = parseScoringResponse(reply.text);
-          if (!parsed.ok) return { record: record(false, attempt, { errorCode: 'InvalidResponse', errorMessage: parsed.error }) };
-          return { record: record(true, attempt), response: parsed.value };
-        }
-        if (attempt < MAX_ATTEMPTS && RETRY_STATUSES.has(reply.status)) {
-          await sleep(backoffMs(attempt, reply.headers['retry-after']));
-          continue;
-        }
-        const { code, message } = describeError(reply);
-        return { record: record(false, attempt, { errorCode: code, errorMessage: message }) };
-      }
+    async invoke(image: Buffer, contentType: string, { signal } = {}): Promise<InferenceResult> {
+      const clock = startCall();
+      type Attempt = { response?: ScoringResponse; error?: Error };
+      const outcome = await trackCall(timeouts, signal, async (call) => {
+        const last = await retrying<Attempt>(
+          strategy,
+          async (): Promise<AttemptResult<Attempt>> => {
+            let reply: HttpReply;
+            try {
+              reply = await post(image, contentType, signal);
+            } catch (err) {
+              return { done: false, retry: isTransportFailure(call) ? 'TRANSIENT' : null, value: { error: err as Error } };
+            }
+            if (reply.status >= 200 && reply.status < 300) {
+              const parsed = parseScoringResponse(reply.text);
+              return parsed.ok ? { done: true, value: { response: parsed.value } } : { done: true, value: { error: new InvalidResponseError(parsed.error) } };
+            }
+            const error = serviceError(reply);
+            if (!RETRY_STATUSES.has(reply.status)) return { done: false, retry: null, value: { error } };
+            return { done: false, retry: reply.status === 429 ? 'THROTTLING' : 'TRANSIENT', value: { error }, retryAfterMs: retryAfterMs(reply.headers['retry-after']) };
+          },
+          () => signal?.aborted === true,
+        );
+        if (last.error) throw last.error;
+        return last.response!;
+      });
+      return { record: callRecord(clock, image.length, outcome), response: outcome.value };
     },
     async close(): Promise<void> {
-      agent.destroy();
+      agents.destroy();
     },
   };
 }
 
-/** errorCode from the JSON error body (`{error:{code}}` or `{code}`), else `HTTP_<status>`. */
-function describeError(reply: HttpReply): { code: string; message: string } {
+/** The error of a non-2xx reply, named by the JSON error body's code (`{error:{code}}` or `{code}`), else `HTTP_<status>`. */
+function serviceError(reply: HttpReply): Error {
   let code: unknown;
   let message: unknown;
   try {
@@ -119,20 +127,13 @@ function describeError(reply: HttpReply): { code: string; message: string } {
   } catch {
     // not JSON: fall through to the status code and a text snippet
   }
-  return {
-    code: typeof code === 'string' && code ? code : `HTTP_${reply.status}`,
-    message: typeof message === 'string' && message ? message : `HTTP ${reply.status}: ${snippet(reply.text) || '(empty body)'}`,
-  };
+  const error = new Error(typeof message === 'string' && message ? message : `HTTP ${reply.status}: ${snippet(reply.text) || '(empty body)'}`);
+  error.name = typeof code === 'string' && code ? code : `HTTP_${reply.status}`;
+  return error;
 }
 
-function backoffMs(attempt: number, retryAfter?: string | string[]): number {
-  const ra = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
-  const seconds = ra !== undefined ? Number(ra) : NaN;
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, MAX_BACKOFF_MS);
-  const exp = BASE_BACKOFF_MS * 2 ** (attempt - 1);
-  return Math.min(exp * (0.5 + Math.random()), MAX_BACKOFF_MS);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function retryAfterMs(value: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  const seconds = v !== undefined ? Number(v) : NaN;
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }

@@ -3,24 +3,24 @@ import { createAzureBlobStore } from './azure-blob-store';
 import { createAzureMlEndpoint, createHttpEndpoint } from './azureml-endpoint';
 import { createS3Store } from './s3-store';
 import { createSageMakerEndpoint } from './sagemaker-endpoint';
-import type { InferenceEndpoint, ObjectStore } from './types';
+import type { AdapterOptions, InferenceEndpoint, ObjectStore } from './types';
 
-export function createObjectStore(cfg: StorageTargetConfig): ObjectStore {
+export function createObjectStore(cfg: StorageTargetConfig, opts: AdapterOptions = {}): ObjectStore {
   switch (cfg.type) {
     case 's3':
-      return createS3Store(cfg);
+      return createS3Store(cfg, opts);
     case 'azure-blob':
-      return createAzureBlobStore(cfg);
+      return createAzureBlobStore(cfg, opts);
   }
 }
 
-export function createInferenceEndpoint(cfg: InferenceTargetConfig): InferenceEndpoint {
+export function createInferenceEndpoint(cfg: InferenceTargetConfig, opts: AdapterOptions = {}): InferenceEndpoint {
   switch (cfg.type) {
     case 'sagemaker':
-      return createSageMakerEndpoint(cfg);
+      return createSageMakerEndpoint(cfg, opts);
     case 'azureml':
-      return createAzureMlEndpoint(cfg);
+      return createAzureMlEndpoint(cfg, opts);
     case 'http':
-      return createHttpEndpoint(cfg);
+      return createHttpEndpoint(cfg, opts);
   }
 }

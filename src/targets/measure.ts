@@ -1,4 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import type { RetryStrategyV2 } from '@smithy/types';
+import { isTransportFailure, type CallOutcome, type CallState } from './call-context';
+import { retrying } from './retry';
 import type { CallRecord } from './types';
 
 /** Starts a measured call: wall-clock start for the record, monotonic clock for the duration. */
@@ -33,24 +36,38 @@ export async function readBody(
   return { body: Buffer.concat(chunks), ttfbMs: ttfbMs ?? sinceStart() };
 }
 
-/** Error code and message from any SDK or network error, for a failed CallRecord. */
-export function describeError(err: unknown): { errorCode: string; errorMessage: string } {
-  const e = err as { name?: string; code?: string; Code?: string; message?: string; statusCode?: number };
-  const errorCode = e?.Code ?? (e?.code && typeof e.code === 'string' ? e.code : undefined) ?? e?.name ?? 'Error';
-  return { errorCode, errorMessage: String(e?.message ?? err).slice(0, 500) };
+/**
+ * A download's body: `request` is one SDK call (with the SDK's own retries inside) that returns
+ * the body stream. The SDKs stop retrying once the headers are in, so a body that breaks or
+ * stalls is requested again here while the call has attempts left; every attempt is counted by
+ * the call's agent either way. Throws the last error when no attempt delivered the whole body.
+ */
+export async function downloadBody(
+  request: () => Promise<AsyncIterable<Uint8Array | string>>,
+  opts: { call: CallState; maxAttempts: number; strategy: RetryStrategyV2; sinceStart: () => number },
+): Promise<{ body: Buffer; ttfbMs: number | undefined }> {
+  type Outcome = { body?: Buffer; ttfbMs?: number; error?: unknown };
+  const outcome = await retrying<Outcome>(opts.strategy, async () => {
+    let stream: AsyncIterable<Uint8Array | string>;
+    try {
+      stream = await request();
+    } catch (error) {
+      return { done: false, retry: null, value: { error } }; // the SDK already spent its retries
+    }
+    try {
+      return { done: true, value: await readBody(stream, opts.sinceStart) };
+    } catch (error) {
+      const again = isTransportFailure(opts.call) && opts.call.attempts < opts.maxAttempts;
+      return { done: false, retry: again ? 'TRANSIENT' : null, value: { error } };
+    }
+  }, () => opts.call.signal?.aborted === true);
+  if (outcome.body === undefined) throw outcome.error;
+  return { body: outcome.body, ttfbMs: outcome.ttfbMs };
 }
 
-export function failedRecord(call: CallClock, bytes: number, attempts: number, err: unknown): CallRecord {
-  return { ...finished(call), bytes, attempts, ok: false, ...describeError(err) };
-}
-
-/** Builds the CallRecord of one call of `bytes` payload as it ends (success or failure). */
-export function recorder(call: CallClock, bytes: number) {
-  return (ok: boolean, attempts: number, extra: Partial<CallRecord> = {}): CallRecord => ({
-    ...finished(call),
-    bytes,
-    attempts,
-    ok,
-    ...extra,
-  });
+/** The CallRecord of a tracked call (call-context.ts) that ends now: attempts and cause from the agent. */
+export function callRecord(call: CallClock, bytes: number, outcome: CallOutcome<unknown>, extra: Partial<CallRecord> = {}): CallRecord {
+  const base = { ...finished(call), bytes, attempts: outcome.attempts };
+  if (outcome.failure) return { ...base, ok: false, ...outcome.failure };
+  return { ...base, ok: true, ...extra };
 }

@@ -8,18 +8,19 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Readable } from 'node:stream';
 import type { S3TargetConfig } from '../config/targets';
-import { failedRecord, finished, readBody, startCall } from './measure';
-import type { GetResult, ObjectStore } from './types';
+import { trackCall } from './call-context';
+import { createDeadlineAgents } from './deadline-agent';
+import { callRecord, downloadBody, startCall } from './measure';
+import { createRetryStrategy, DEFAULT_RETRY } from './retry';
+import { DEFAULT_TIMEOUTS } from './timeouts';
+import type { AdapterOptions, GetResult, ObjectStore } from './types';
 
 interface SdkError {
   $metadata?: { attempts?: number; httpStatusCode?: number };
   name?: string;
-}
-
-function attemptsOf(x: unknown): number {
-  return (x as SdkError)?.$metadata?.attempts ?? 1;
 }
 
 /**
@@ -29,8 +30,14 @@ function attemptsOf(x: unknown): number {
  * requires them: s3rver stores `aws-chunked` stream uploads with the chunk framing inside the
  * object. Real AWS keeps the SDK defaults (CRC32 on every upload).
  */
-export function createS3Store(cfg: S3TargetConfig): ObjectStore {
+export function createS3Store(cfg: S3TargetConfig, opts: AdapterOptions = {}): ObjectStore {
   const custom = cfg.endpoint !== undefined;
+  const uploadTimeouts = opts.timeouts?.upload ?? DEFAULT_TIMEOUTS;
+  const downloadTimeouts = opts.timeouts?.download ?? DEFAULT_TIMEOUTS;
+  const retry = opts.retry ?? DEFAULT_RETRY;
+  // Housekeeping calls (head, create, list, delete) run outside a measured call: upload deadlines.
+  const agents = createDeadlineAgents(uploadTimeouts);
+  const retryStrategy = createRetryStrategy(retry);
   const clientConfig: S3ClientConfig = {
     region: cfg.region,
     ...(custom ? { endpoint: cfg.endpoint, forcePathStyle: cfg.forcePathStyle ?? true } : {}),
@@ -38,6 +45,8 @@ export function createS3Store(cfg: S3TargetConfig): ObjectStore {
     // A copy: the SDK writes tracking fields ($source) into the credentials object it is given.
     ...(cfg.credentials ? { credentials: { ...cfg.credentials } } : {}),
     ...(custom ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+    requestHandler: new NodeHttpHandler({ httpAgent: agents.http, httpsAgent: agents.https }),
+    retryStrategy,
   };
   const client = new S3Client(clientConfig);
   const Bucket = cfg.bucket;
@@ -70,36 +79,24 @@ export function createS3Store(cfg: S3TargetConfig): ObjectStore {
       );
     },
 
-    async put(key, body, size) {
-      const call = startCall();
-      try {
-        const out = await client.send(
-          new PutObjectCommand({ Bucket, Key: key, Body: body as Buffer | Readable, ContentLength: size }),
-        );
-        return { ...finished(call), bytes: size, attempts: attemptsOf(out), ok: true };
-      } catch (err) {
-        return failedRecord(call, size, attemptsOf(err), err);
-      }
+    async put(key, body, size, { signal } = {}) {
+      const clock = startCall();
+      const outcome = await trackCall(uploadTimeouts, signal, () =>
+        client.send(new PutObjectCommand({ Bucket, Key: key, Body: body as Buffer | Readable, ContentLength: size }), { abortSignal: signal }),
+      );
+      return callRecord(clock, size, outcome);
     },
 
-    async get(key): Promise<GetResult> {
-      const call = startCall();
-      try {
-        const out = await client.send(new GetObjectCommand({ Bucket, Key: key }));
-        const { body, ttfbMs } = await readBody(out.Body as AsyncIterable<Uint8Array>, call.elapsed);
-        return {
-          body,
-          record: {
-            ...finished(call),
-            ttfbMs,
-            bytes: body.length,
-            attempts: attemptsOf(out),
-            ok: true,
-          },
-        };
-      } catch (err) {
-        return { record: failedRecord(call, 0, attemptsOf(err), err) };
-      }
+    async get(key, { signal } = {}): Promise<GetResult> {
+      const clock = startCall();
+      const outcome = await trackCall(downloadTimeouts, signal, (call) =>
+        downloadBody(
+          async () => (await client.send(new GetObjectCommand({ Bucket, Key: key }), { abortSignal: signal })).Body as AsyncIterable<Uint8Array>,
+          { call, maxAttempts: retry.maxAttempts, strategy: retryStrategy, sinceStart: clock.elapsed },
+        ),
+      );
+      const got = outcome.value;
+      return { body: got?.body, record: callRecord(clock, got?.body.length ?? 0, outcome, { ttfbMs: got?.ttfbMs }) };
     },
 
     async list(prefix, opts = {}) {
@@ -132,6 +129,7 @@ export function createS3Store(cfg: S3TargetConfig): ObjectStore {
 
     async close() {
       client.destroy();
+      agents.destroy();
     },
   };
 }

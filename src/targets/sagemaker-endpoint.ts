@@ -1,30 +1,39 @@
 /**
  * SageMaker real-time endpoint adapter: InvokeEndpoint through the official SDK, so signing,
- * retries and keep-alive behave exactly as in a client of the real service.
+ * retries and keep-alive behave exactly as in a client of the real service. Requests go through
+ * the deadline agents (deadline-agent.ts), which bound and count every attempt.
  */
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { SageMakerTargetConfig } from '../config/targets';
-import type { InferenceEndpoint, InferenceResult } from './types';
-import { recorder, startCall } from './measure';
-import { parseScoringResponse } from './scoring-response';
+import { trackCall } from './call-context';
+import { createDeadlineAgents } from './deadline-agent';
+import { callRecord, startCall } from './measure';
+import { createRetryStrategy, DEFAULT_RETRY } from './retry';
+import { InvalidResponseError, parseScoringResponse } from './scoring-response';
+import { DEFAULT_TIMEOUTS } from './timeouts';
+import type { AdapterOptions, InferenceEndpoint, InferenceResult } from './types';
 
-export function createSageMakerEndpoint(cfg: SageMakerTargetConfig): InferenceEndpoint {
+export function createSageMakerEndpoint(cfg: SageMakerTargetConfig, opts: AdapterOptions = {}): InferenceEndpoint {
+  const timeouts = opts.timeouts?.inference ?? DEFAULT_TIMEOUTS;
+  const agents = createDeadlineAgents(timeouts);
   const client = new SageMakerRuntimeClient({
     region: cfg.region,
     // Absent: the SDK resolves the regional AWS endpoint / the default credential chain.
     ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
     // A copy: the SDK writes tracking fields ($source) into the credentials object it is given.
     ...(cfg.credentials ? { credentials: { ...cfg.credentials } } : {}),
+    requestHandler: new NodeHttpHandler({ httpAgent: agents.http, httpsAgent: agents.https }),
+    retryStrategy: createRetryStrategy(opts.retry ?? DEFAULT_RETRY),
   });
   const location = `sagemaker://${cfg.endpointName} (${cfg.region}${cfg.endpoint ? `, ${cfg.endpoint}` : ''})`;
 
   return {
     kind: 'sagemaker',
     location,
-    async invoke(image: Buffer, contentType: string): Promise<InferenceResult> {
-      const call = startCall();
-      const record = recorder(call, image.length);
-      try {
+    async invoke(image: Buffer, contentType: string, { signal } = {}): Promise<InferenceResult> {
+      const clock = startCall();
+      const outcome = await trackCall(timeouts, signal, async () => {
         const out = await client.send(
           new InvokeEndpointCommand({
             EndpointName: cfg.endpointName,
@@ -33,22 +42,17 @@ export function createSageMakerEndpoint(cfg: SageMakerTargetConfig): InferenceEn
             Accept: 'application/json',
             CustomAttributes: cfg.customAttributes,
           }),
+          { abortSignal: signal },
         );
-        const attempts = out.$metadata.attempts ?? 1;
-        const text = out.Body ? Buffer.from(out.Body).toString('utf8') : '';
-        const parsed = parseScoringResponse(text);
-        if (!parsed.ok) return { record: record(false, attempts, { errorCode: 'InvalidResponse', errorMessage: parsed.error }) };
-        return { record: record(true, attempts), response: parsed.value };
-      } catch (err) {
-        const e = err as Error & { code?: string; $metadata?: { attempts?: number } };
-        // Service errors carry their modelled name (ModelError, ValidationError, …); network
-        // failures their errno code (ECONNREFUSED, …).
-        const errorCode = e.name && e.name !== 'Error' ? e.name : (e.code ?? 'Error');
-        return { record: record(false, e.$metadata?.attempts ?? 1, { errorCode, errorMessage: e.message }) };
-      }
+        const parsed = parseScoringResponse(out.Body ? Buffer.from(out.Body).toString('utf8') : '');
+        if (!parsed.ok) throw new InvalidResponseError(parsed.error);
+        return parsed.value;
+      });
+      return { record: callRecord(clock, image.length, outcome), response: outcome.value };
     },
     async close(): Promise<void> {
       client.destroy();
+      agents.destroy();
     },
   };
 }

@@ -4,6 +4,11 @@
  */
 import type { Detection, ScoringResponse } from './types';
 
+/** A 200 whose body is not a scoring response: the row's errorCode is its name. */
+export class InvalidResponseError extends Error {
+  override name = 'InvalidResponse';
+}
+
 export type ParseResult = { ok: true; value: ScoringResponse } | { ok: false; error: string };
 
 export function parseScoringResponse(text: string): ParseResult {

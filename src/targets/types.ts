@@ -5,6 +5,8 @@
  * back as a CallRecord with ok=false and an errorCode. Housekeeping calls (list, delete, ensure)
  * throw, because a run cannot go on sensibly without them.
  */
+import type { RetryPolicy } from './retry';
+import type { RequestTimeouts } from './timeouts';
 
 /** What every measured call reports. Times are from the monotonic clock (performance.now()). */
 export interface CallRecord {
@@ -18,7 +20,7 @@ export interface CallRecord {
   ttfbMs?: number;
   /** Payload bytes sent (upload, inference) or received (download). */
   bytes: number;
-  /** HTTP attempts the SDK made (1 = no retry). */
+  /** HTTP attempts made, retries by the SDK and of a broken download body included (1 = no retry). */
   attempts: number;
   ok: boolean;
   /** Service error code (e.g. NoSuchKey, BlobNotFound, ModelError) or a local code (ChecksumMismatch). */
@@ -27,6 +29,19 @@ export interface CallRecord {
 }
 
 export type StorageKind = 's3' | 'azure-blob';
+
+/** Per measured call. */
+export interface CallOptions {
+  /** Aborting ends the call at once; its record says `Aborted`. */
+  signal?: AbortSignal;
+}
+
+/** How an adapter treats its requests: deadlines per kind of call, and the retry budget. */
+export interface AdapterOptions {
+  /** Uploads (and the store's housekeeping calls), downloads, inferences; defaults: DEFAULT_TIMEOUTS. */
+  timeouts?: { upload?: RequestTimeouts; download?: RequestTimeouts; inference?: RequestTimeouts };
+  retry?: RetryPolicy;
+}
 
 export interface GetResult {
   record: CallRecord;
@@ -40,10 +55,10 @@ export interface ObjectStore {
   readonly location: string;
   /** Create the bucket/container if it does not exist (no-op when it does). */
   ensureContainer(): Promise<void>;
-  /** Upload one object. `body` may be a Buffer or a Readable of exactly `size` bytes. */
-  put(key: string, body: Buffer | NodeJS.ReadableStream, size: number): Promise<CallRecord>;
-  /** Download one object completely. */
-  get(key: string): Promise<GetResult>;
+  /** Upload one object. `body` may be a Buffer or a Readable of exactly `size` bytes (the SDKs do not retry a stream). */
+  put(key: string, body: Buffer | NodeJS.ReadableStream, size: number, opts?: CallOptions): Promise<CallRecord>;
+  /** Download one object completely (a body that breaks is fetched again within the retry budget). */
+  get(key: string, opts?: CallOptions): Promise<GetResult>;
   /** All keys under a prefix, following pagination (pageSize: keys per page, service default if absent). */
   list(prefix: string, opts?: { pageSize?: number }): Promise<string[]>;
   /** Delete the given keys (batched where the service allows). Returns how many were deleted. */
@@ -79,6 +94,6 @@ export interface InferenceEndpoint {
   readonly kind: InferenceKind;
   /** Human-readable location, never containing secrets. */
   readonly location: string;
-  invoke(image: Buffer, contentType: string): Promise<InferenceResult>;
+  invoke(image: Buffer, contentType: string, opts?: CallOptions): Promise<InferenceResult>;
   close(): Promise<void>;
 }
