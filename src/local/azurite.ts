@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import type http from 'node:http';
 import path from 'node:path';
+import { applyServerTimeouts, type ServerTimeouts } from './server-timeouts';
 
 /** Azurite's well-known development account (documented by Microsoft; not a secret). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -26,7 +28,7 @@ export interface RunningAzurite {
  * Azurite 3.35 (the last for Node 20) rejects the versions newer SDKs send. Azurite's telemetry is a
  * CLI feature; the in-process server never starts it.
  */
-export async function startAzurite(opts: { dataDir: string; host?: string; port?: number }): Promise<RunningAzurite> {
+export async function startAzurite(opts: { dataDir: string; host?: string; port?: number; timeouts?: Partial<ServerTimeouts> }): Promise<RunningAzurite> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const BlobServer = require('azurite/dist/src/blob/BlobServer').default;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -44,6 +46,10 @@ export async function startAzurite(opts: { dataDir: string; host?: string; port?
     false, undefined, false, undefined, false, true, '', '', '', undefined, false, false,
   );
   const server: AzuriteBlobServer = new BlobServer(cfg);
+  // Azurite builds its own http.Server; the same client timeouts as our servers go on it before it listens.
+  const httpServer = (server as unknown as { httpServer?: http.Server }).httpServer;
+  if (!httpServer) throw new Error('Azurite: no http server to put request timeouts on (unexpected version)');
+  applyServerTimeouts(httpServer, opts.timeouts);
   await server.start();
   const address = server.getHttpServerAddress(); // "http://127.0.0.1:PORT"
   const port = Number(new URL(address).port);

@@ -20,8 +20,11 @@ export const DETECTOR_MODEL_NAME = 'mb3-centernet-coco80';
 const INPUT_SIZE = 512;
 const OUTPUT_NODE = 'tower_0/detections';
 const ROW = 6;
-/** Decompression-bomb guard; far above any camera photo (a 50 MP image is 5e7). */
-const MAX_INPUT_PIXELS = 100_000_000;
+/**
+ * Decompression-bomb guard, checked on the header before any pixel is decoded: a few kilobytes of
+ * PNG can claim gigapixels. Far above COCO (≤ 640×640) and camera photos (12–48 MP).
+ */
+export const MAX_INPUT_PIXELS = 50_000_000;
 
 export interface DetectorOptions {
   /** Keep detections scoring at least this (0..1). Default 0.3. */
@@ -52,7 +55,13 @@ export interface Detector {
 /** The input is not a decodable image (empty, unknown format, corrupt, too large): a client error. */
 export class ImageDecodeError extends Error {
   override readonly name = 'ImageDecodeError';
-  readonly code = 'InvalidImage';
+  constructor(
+    message: string,
+    /** InvalidImage, or ImageTooLarge for a pixel count over MAX_INPUT_PIXELS. */
+    readonly code: 'InvalidImage' | 'ImageTooLarge' = 'InvalidImage',
+  ) {
+    super(message);
+  }
 }
 
 interface Runtime {
@@ -139,12 +148,24 @@ export async function createDetector(options: DetectorOptions = {}): Promise<Det
   /** Decode any sharp-readable format to 512×512 RGB8; every failure here is the client's input. */
   async function decode(image: Buffer): Promise<{ rgb: Buffer; width: number; height: number }> {
     if (image.length === 0) throw new ImageDecodeError('The request body is empty: send the image bytes.');
+    const opts = { autoOrient: true, limitInputPixels: MAX_INPUT_PIXELS };
+    let width: number | undefined;
+    let height: number | undefined;
     try {
-      const opts = { autoOrient: true, limitInputPixels: MAX_INPUT_PIXELS };
-      const meta = await sharp(image, opts).metadata();
-      const width = meta.autoOrient?.width ?? meta.width;
-      const height = meta.autoOrient?.height ?? meta.height;
-      if (!width || !height) throw new Error('image has no dimensions');
+      const meta = await sharp(image, opts).metadata(); // the header only
+      width = meta.autoOrient?.width ?? meta.width;
+      height = meta.autoOrient?.height ?? meta.height;
+    } catch (err) {
+      throw new ImageDecodeError(`Could not decode the request body as an image: ${(err as Error).message}`);
+    }
+    if (!width || !height) throw new ImageDecodeError('Could not decode the request body as an image: it has no dimensions');
+    if (width * height > MAX_INPUT_PIXELS) {
+      throw new ImageDecodeError(
+        `The image is ${width}×${height} pixels (${((width * height) / 1e6).toFixed(0)} MP), over the ${MAX_INPUT_PIXELS / 1e6} MP limit; it was not decoded.`,
+        'ImageTooLarge',
+      );
+    }
+    try {
       // fit 'fill' stretches like the model's own pre-processing; boxes are scaled back per axis.
       const { data, info } = await sharp(image, opts)
         .removeAlpha()

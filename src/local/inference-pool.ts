@@ -92,7 +92,7 @@ interface Slot {
 
 /** Rebuild the error class across the thread boundary (structured clone drops custom classes). */
 function revive(e: SerializedError): Error {
-  if (e.name === 'ImageDecodeError') return new ImageDecodeError(e.message);
+  if (e.name === 'ImageDecodeError') return new ImageDecodeError(e.message, e.code === 'ImageTooLarge' ? 'ImageTooLarge' : 'InvalidImage');
   const err = new Error(e.message);
   err.name = e.name;
   if (e.code) Object.assign(err, { code: e.code });

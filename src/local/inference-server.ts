@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { ScoringResponse } from '../targets/types';
 import { ImageDecodeError, type DetectionResult } from './detector';
 import { createInferencePool, InferencePoolError } from './inference-pool';
+import { serverTimeouts, type ServerTimeouts } from './server-timeouts';
 import { createSigV4Verifier } from './sigv4-verify';
 
 export interface InferenceServerOptions {
@@ -30,6 +31,7 @@ export interface InferenceServerOptions {
   iouThreshold?: number;
   /** Largest accepted body; default 6 MiB, SageMaker's real-time payload limit. */
   maxBodyBytes?: number;
+  timeouts?: Partial<ServerTimeouts>;
 }
 
 export interface InferenceServer {
@@ -66,7 +68,7 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     scoreThreshold: opts.scoreThreshold,
     iouThreshold: opts.iouThreshold,
   });
-  const server = http.createServer(createInferenceRequestHandler(opts, pool));
+  const server = http.createServer(serverTimeouts(opts.timeouts), createInferenceRequestHandler(opts, pool));
   // Outlive client idle timeouts so a reused keep-alive socket is rarely closed under a request.
   server.keepAliveTimeout = 65_000;
   try {

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createSigV4Verifier, type SigV4ErrorType } from './sigv4-verify';
+import { serverTimeouts, type ServerTimeouts } from './server-timeouts';
 
 /** s3rver accepts only this key pair (anything else is 403 InvalidAccessKeyId). */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -20,6 +22,8 @@ export async function startS3Server(opts: {
   buckets: string[];
   host?: string;
   port?: number;
+  region: string;
+  timeouts?: Partial<ServerTimeouts>;
 }): Promise<RunningS3> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const S3rver = require('s3rver');
@@ -34,8 +38,15 @@ export async function startS3Server(opts: {
   await s3rver.configureBuckets();
   // Our own listen instead of s3rver.run(): run() never rejects, a busy port becomes an
   // unhandled 'error' event that kills the process.
-  const httpServer = http.createServer();
-  httpServer.on('request', s3rver.callback());
+  const httpServer = http.createServer(serverTimeouts(opts.timeouts));
+  const handle = s3rver.callback();
+  const authenticate = createS3Authenticator(opts.region);
+  httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    authenticate(req).then(
+      (refusal) => (refusal ? sendS3Error(res, 403, refusal.code, refusal.message) : handle(req, res)),
+      (err: Error) => sendS3Error(res, 500, 'InternalError', err.message),
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(opts.port ?? 0, host, () => {
@@ -66,4 +77,45 @@ export function hasLegacyOpenSsl(): boolean {
   } catch {
     return false;
   }
+}
+
+const S3_ERROR_CODES: Record<SigV4ErrorType, string> = {
+  MissingAuthenticationTokenException: 'AccessDenied',
+  IncompleteSignatureException: 'AuthorizationHeaderMalformed',
+  UnrecognizedClientException: 'InvalidAccessKeyId',
+  InvalidSignatureException: 'SignatureDoesNotMatch',
+};
+
+/**
+ * What s3rver leaves open, closed in front of it, as S3 does: an anonymous request is refused
+ * (AccessDenied), and a SigV4 Authorization header is verified in full against the stack's keys
+ * (s3rver checks only the key id). SigV2 headers and presigned query strings go on to s3rver,
+ * which verifies V2 signatures and checks the key id and expiry of V4 ones.
+ */
+function createS3Authenticator(region: string): (req: http.IncomingMessage) => Promise<{ code: string; message: string } | undefined> {
+  const verify = createSigV4Verifier({ region, service: 's3', credentials: S3RVER_CREDENTIALS, uriEscapePath: false });
+  return async (req) => {
+    const auth = req.headers.authorization;
+    const query = new URL(req.url ?? '/', 'http://local').searchParams;
+    if (!auth) {
+      if (query.has('X-Amz-Signature') || query.has('Signature')) return undefined;
+      return { code: 'AccessDenied', message: 'Anonymous access is not allowed: sign the request with the stack\'s S3 keys.' };
+    }
+    if (!auth.startsWith('AWS4-HMAC-SHA256')) return undefined;
+    const payload = req.headers['x-amz-content-sha256'];
+    if (typeof payload !== 'string') {
+      return { code: 'InvalidRequest', message: 'Missing required header for this request: x-amz-content-sha256' };
+    }
+    const outcome = await verify({ method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, payloadSha256: payload });
+    return outcome.ok ? undefined : { code: S3_ERROR_CODES[outcome.errorType], message: outcome.message };
+  };
+}
+
+function sendS3Error(res: http.ServerResponse, status: number, code: string, message: string): void {
+  if (res.headersSent) return;
+  const escape = (t: string) => t.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escape(message)}</Message></Error>`;
+  // The request body is not read: ask the client to close rather than drain it.
+  res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' });
+  res.end(body);
 }

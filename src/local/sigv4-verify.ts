@@ -1,5 +1,6 @@
 /**
- * Server-side AWS Signature Version 4 check for the local SageMaker runtime endpoint.
+ * Server-side AWS Signature Version 4 check for the local SageMaker runtime endpoint and the local
+ * S3 (s3rver checks only the access key of a V4 request, not its signature).
  *
  * Instead of re-implementing the canonicalisation rules we re-sign the received request with the
  * same signer the SDKs use (@smithy/signature-v4) and compare signatures. Two traps handled here:
@@ -32,6 +33,8 @@ export interface SigV4VerifierOptions {
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** Allowed clock difference between client and server; AWS allows 15 minutes. */
   maxSkewMs?: number;
+  /** Encode the path again when signing: true for every AWS service but S3 (default true). */
+  uriEscapePath?: boolean;
 }
 
 export interface ReceivedRequest {
@@ -40,7 +43,7 @@ export interface ReceivedRequest {
   url: string;
   /** Node's `rawHeaders` (name, value, name, value, …), so duplicates are joined AWS-style. */
   rawHeaders: string[];
-  /** Hex SHA-256 of the received body. */
+  /** Hex SHA-256 of the received body (S3: the client's `x-amz-content-sha256`, which S3 signs as given). */
   payloadSha256: string;
 }
 
@@ -58,6 +61,7 @@ export function createSigV4Verifier(opts: SigV4VerifierOptions): (req: ReceivedR
     service: opts.service,
     sha256: Hash.bind(null, 'sha256'),
     applyChecksum: false, // never add a payload-hash header the client did not send
+    uriEscapePath: opts.uriEscapePath ?? true,
   });
   const fail = (errorType: SigV4ErrorType, message: string): SigV4Outcome => ({ ok: false, errorType, message });
 

@@ -19,11 +19,36 @@ interface HostOptions extends LocalStackOptions {
   logFile?: string;
 }
 
+const opts: HostOptions = JSON.parse(process.env.CLOUDBENCH_STACK_OPTIONS ?? '{}');
+
+// An attached stack belongs to the process that started it: it ends when that process is gone,
+// at any moment, start-up included (before the servers are up there is nothing to close).
+if (!opts.stateFile) {
+  process.on('disconnect', () => void stopHost(0));
+  // Gone already while this module was loading: there is no one to serve.
+  if (!process.connected) setImmediate(() => void stopHost(0));
+  // Lives in its own process group (stack.ts), so a Ctrl-C or a Jupyter kernel interrupt sent to
+  // the parent's group does not reach it; if one does arrive anyway, the owner decides, not us.
+  process.on('SIGINT', () => {});
+}
+
+/** What stopping must undo; filled in as start-up gets further. */
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+let stopping = false;
+async function stopHost(code: number): Promise<never> {
+  // SIGTERM, SIGINT and a disconnect may all arrive: stop once.
+  if (!stopping) {
+    stopping = true;
+    for (const undo of cleanups.splice(0).reverse()) await Promise.resolve().then(undo).catch(() => undefined);
+  }
+  process.exit(code);
+}
+
 async function main(): Promise<void> {
-  const opts: HostOptions = JSON.parse(process.env.CLOUDBENCH_STACK_OPTIONS ?? '{}');
   if (!hasLegacyOpenSsl()) throw new Error('stack host must run with --openssl-legacy-provider (s3rver listings)');
   const ownDataDir = !opts.dataDir;
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-stack-'));
+  if (ownDataDir) cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   fs.mkdirSync(path.join(dataDir, 's3'), { recursive: true });
   fs.mkdirSync(path.join(dataDir, 'azurite'), { recursive: true });
 
@@ -42,10 +67,16 @@ async function main(): Promise<void> {
   process.once('exit', (code) => {
     if (code !== 0 && ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
+  // Each service is registered for closing as soon as it is up, so a stop during start-up closes it.
+  const started = <T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> =>
+    p.then((service) => {
+      cleanups.push(() => service.close());
+      return service;
+    });
   const [s3, azurite, inference] = await Promise.all([
-    startS3Server({ dataDir: path.join(dataDir, 's3'), buckets: [bucket], port: opts.s3Port }),
-    startAzurite({ dataDir: path.join(dataDir, 'azurite'), port: opts.blobPort }),
-    startInferenceServer({
+    started(startS3Server({ dataDir: path.join(dataDir, 's3'), buckets: [bucket], port: opts.s3Port, region, timeouts: opts.serverTimeouts })),
+    started(startAzurite({ dataDir: path.join(dataDir, 'azurite'), port: opts.blobPort, timeouts: opts.serverTimeouts })),
+    started(startInferenceServer({
       port: opts.inferencePort,
       region,
       ...sagemakerKeys,
@@ -54,8 +85,10 @@ async function main(): Promise<void> {
       instances: opts.instances ?? 1,
       scoreThreshold: opts.scoreThreshold,
       iouThreshold: opts.iouThreshold,
-    }),
+      timeouts: opts.serverTimeouts,
+    })),
   ]);
+  if (stopping) return;
   const blob = createAzureBlobStore({ type: 'azure-blob', connectionString: azurite.connectionString, container });
   await blob.ensureContainer();
   await blob.close();
@@ -67,22 +100,13 @@ async function main(): Promise<void> {
     azureml: { scoringUri: inference.scoringUri, key: azuremlKey },
   };
 
-  let stopping = false;
-  const stop = async (code: number) => {
-    // SIGINT and SIGTERM (or a disconnect) may all arrive: stop once.
-    if (stopping) return;
-    stopping = true;
-    await Promise.allSettled([s3.close(), azurite.close(), inference.close()]);
-    if (opts.stateFile) fs.rmSync(opts.stateFile, { force: true });
-    if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-    process.exit(code);
-  };
-  process.on('SIGTERM', () => stop(0));
-  process.on('SIGINT', () => stop(0));
-  // An attached stack dies with its parent, so a crashed client never leaves servers behind.
-  if (!opts.stateFile) process.on('disconnect', () => stop(0));
+  process.on('SIGTERM', () => void stopHost(0));
+  // A detached stack (its own session, no owner) stops on SIGINT too: `kill -INT` is a user's way.
+  if (opts.stateFile) process.on('SIGINT', () => void stopHost(0));
 
   if (opts.stateFile) {
+    const stateFile = opts.stateFile;
+    cleanups.push(() => fs.rmSync(stateFile, { force: true }));
     const state: StackState = {
       pid: process.pid,
       startedAt: new Date().toISOString(),

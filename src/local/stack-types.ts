@@ -1,3 +1,5 @@
+import type { ServerTimeouts } from './server-timeouts';
+
 /** The connection details of a running local stack: the JSON `cloudbench stack up --json` prints. */
 export interface LocalStackConfig {
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; bucket: string };
@@ -21,6 +23,8 @@ export interface LocalStackOptions {
   endpointName?: string;
   scoreThreshold?: number;
   iouThreshold?: number;
+  /** How long every server waits for a client's headers and whole request (defaults: DEFAULT_SERVER_TIMEOUTS). */
+  serverTimeouts?: Partial<ServerTimeouts>;
 }
 
 /** Messages from the stack host process to whoever started it. */

@@ -28,7 +28,7 @@ function waitForReady(child: ChildProcess): Promise<Extract<StackHostMessage, { 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`local stack did not start within ${READY_TIMEOUT_MS / 1000} s`));
+      reject(new UserError(`local stack did not start within ${READY_TIMEOUT_MS / 1000} s`));
     }, READY_TIMEOUT_MS);
     const cleanup = () => {
       clearTimeout(timer);
@@ -42,7 +42,7 @@ function waitForReady(child: ChildProcess): Promise<Extract<StackHostMessage, { 
     };
     const onExit = (code: number | null, signal: string | null) => {
       cleanup();
-      reject(new Error(`local stack exited before it was ready (${signal ?? `exit code ${code}`})`));
+      reject(new UserError(`local stack exited before it was ready (${signal ?? `exit code ${code}`})`));
     };
     child.on('message', onMessage);
     child.on('exit', onExit);
@@ -69,6 +69,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     execArgv: hostExecArgv(),
     env: { ...process.env, CLOUDBENCH_STACK_OPTIONS: JSON.stringify(opts) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // Its own process group: a Ctrl-C in a terminal, or a Jupyter kernel interrupt (sent to the
+    // kernel's whole group), is the owner's to handle; the stack lives until stop() or its owner's end.
+    detached: true,
   });
   const ready = await waitForReady(child);
   let stopped: Promise<void> | undefined;
@@ -122,7 +125,7 @@ export function readStackState(): StackState | undefined {
 export async function startDetachedStack(opts: LocalStackOptions = {}): Promise<StackState> {
   const existing = readStackState();
   if (existing) {
-    throw new Error(`a local stack is already running (pid ${existing.pid}); stop it with \`cloudbench stack down\``);
+    throw new UserError(`a local stack is already running (pid ${existing.pid}, since ${existing.startedAt}); stop it with \`cloudbench stack down\`, or use it: \`cloudbench stack status\``);
   }
   fs.mkdirSync(stackStateDir(), { recursive: true });
   const logFile = path.join(stackStateDir(), 'stack.log');
@@ -144,7 +147,7 @@ export async function startDetachedStack(opts: LocalStackOptions = {}): Promise<
     child.unref();
   }
   const state = readStackState();
-  if (!state) throw new Error(`local stack started but wrote no state file; see ${logFile}`);
+  if (!state) throw new UserError(`local stack started but wrote no state file; see ${logFile}`);
   return state;
 }
 
