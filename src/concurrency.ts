@@ -1,4 +1,11 @@
-/** Bounded concurrency over a list: at most `limit` calls in flight, results in input order. */
+/**
+ * Bounded concurrency over a list: at most `limit` calls in flight, results in input order.
+ *
+ * Hand-written because the semantics matter and no pool offers them together: items start lazily
+ * (a 118k-image list does not become 118k pending promises), no new item starts once one has
+ * failed or `signal` is aborted, and the returned promise settles only after every call in flight
+ * has (p-limit and p-map reject at once and leave the rest running behind the caller's back).
+ */
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
@@ -7,21 +14,20 @@ export async function mapLimit<T, R>(
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
-  let failed = false;
+  let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    // Once aborted, or once any call has thrown, no new item starts; the ones in flight finish.
-    while (next < items.length && !failed) {
-      signal?.throwIfAborted();
+    while (next < items.length && !failure && !signal?.aborted) {
       const i = next++;
       try {
         results[i] = await fn(items[i], i);
-      } catch (err) {
-        failed = true;
-        throw err;
+      } catch (error) {
+        failure ??= { error };
       }
     }
   };
+  // Workers never reject, so this waits for every call in flight.
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw failure.error;
   signal?.throwIfAborted();
   return results;
 }

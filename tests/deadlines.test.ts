@@ -50,6 +50,8 @@ function storageConfig(kind: 's3' | 'azure-blob', base: string): S3TargetConfig 
 
 const blobOrigin = () => /BlobEndpoint=(http:\/\/[^/;]+)/.exec(stack.get().config.azureBlob.connectionString)![1];
 const KEY = 'deadlines/dog.jpg';
+// Puts go elsewhere: s3rver rewrites an object in place, so a concurrent get of it could read half.
+const PUT_KEY = 'deadlines/put.jpg';
 
 const kinds: CallKind[] = [
   ...(['s3', 'azure-blob'] as const).flatMap((store): CallKind[] => {
@@ -60,7 +62,7 @@ const kinds: CallKind[] = [
         name: `${store} put`, shape: store, upstream, timeouts: storageTimeouts,
         async call(base, signal) {
           const s = make(base);
-          try { return await s.put(KEY, image, image.length, { signal }); } finally { await s.close(); }
+          try { return await s.put(PUT_KEY, image, image.length, { signal }); } finally { await s.close(); }
         },
       },
       {

@@ -2,8 +2,8 @@
  * analyzeRun: everything the report and the terminal say about a run, computed from its rows and
  * from the editable data files in templates/ (pricing, platform facts, requirements, the study's values).
  */
-import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomically } from '../durable-files';
 import { UserError } from '../errors';
 import { ANALYSIS_FILE, DEFAULT_ALPHA, DEFAULT_BOOTSTRAP } from './defaults';
 import type { LoadedRun } from '../experiment/load-run';
@@ -21,7 +21,7 @@ import { loadRequirements, SCORING_RULE, scoreRequirements } from './requirement
 import { loadStudyReference } from './study-reference';
 import { defaultTemplatesDir } from './template-files';
 
-export type AnalyzeInput = LoadedRun | Pick<LoadedRun, 'manifest' | 'batchRows' | 'requestRows'>;
+export type AnalyzeInput = LoadedRun | (Pick<LoadedRun, 'manifest' | 'batchRows' | 'requestRows'> & { notes?: string[] });
 
 export interface AnalyzeOptions {
   /** Significance level of every verdict (default 0.05). */
@@ -118,7 +118,7 @@ export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): Analys
     platforms,
     alpha,
     bootstrap,
-    exclusions: countExclusions(batchRows, platforms),
+    exclusions: countExclusions(batchRows, platforms, run.notes ?? []),
     metrics,
     latency: latencyTable(requestRows, measured, platforms),
     failures: failureTable(requestRows, batchRows, platforms),
@@ -133,11 +133,9 @@ export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): Analys
   return model;
 }
 
-/** Writes analysis.json into the run folder (atomically: write, then rename). */
+/** Writes analysis.json into the run folder (atomically, every byte checked). */
 export function writeAnalysisJson(runDir: string, model: AnalysisModel): string {
   const file = path.join(runDir, ANALYSIS_FILE);
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(model, null, 2)}\n`);
-  fs.renameSync(tmp, file);
+  writeFileAtomically(file, `${JSON.stringify(model, null, 2)}\n`);
   return file;
 }

@@ -12,9 +12,10 @@ function count(rows: BatchRow[]): BatchCounts {
   };
 }
 
-export function countExclusions(rows: BatchRow[], platforms: string[]): Exclusions {
+export function countExclusions(rows: BatchRow[], platforms: string[], leftOut: string[] = []): Exclusions {
   return {
     ...count(rows),
     perPlatform: Object.fromEntries(platforms.map((p) => [p, count(rows.filter((r) => r.platform === p))])),
+    leftOut,
   };
 }

@@ -34,6 +34,11 @@ export interface BatchCounts {
 
 export interface Exclusions extends BatchCounts {
   perPlatform: Record<string, BatchCounts>;
+  /**
+   * What reading the run folder left out, in words: the batch in flight when a run stopped, and
+   * (only when asked to go on with --exclude-invalid) batches whose files did not add up.
+   */
+  leftOut: string[];
 }
 
 // ───────────────────────────── per-metric comparison ─────────────────────────────

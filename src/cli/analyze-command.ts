@@ -13,7 +13,11 @@ export interface AnalyzeCommandOptions {
   json?: boolean;
   alpha: number;
   templates?: string;
+  excludeInvalid?: boolean;
 }
+
+export const EXCLUDE_INVALID_HELP =
+  'go on when the run folder\'s files do not add up: leave out the batches concerned, say which and why (default: refuse, naming the file and line)';
 
 /** Analyzes a run folder, writes analysis.json into it and returns the model. */
 export function analyzeRunDir(runDir: string, o: AnalyzeCommandOptions): { model: AnalysisModel; file: string } {
@@ -21,7 +25,9 @@ export function analyzeRunDir(runDir: string, o: AnalyzeCommandOptions): { model
   if (o.templates !== undefined && !fs.existsSync(o.templates)) throw new UserError(`--templates: folder ${o.templates} does not exist`);
   // Plain rows, not loadRun(): the DataFrame library takes seconds to load and the analysis does not need it.
   const { analyzeRun, writeAnalysisJson } = load.analysis();
-  const model = analyzeRun(readRun(dir), { alpha: o.alpha, templatesDir: o.templates });
+  const run = readRun(dir, { invalid: o.excludeInvalid ? 'exclude' : 'refuse' });
+  for (const note of run.notes) console.error(`cloudbench: note: ${note}`);
+  const model = analyzeRun(run, { alpha: o.alpha, templatesDir: o.templates });
   return { model, file: writeAnalysisJson(dir, model) };
 }
 
@@ -33,6 +39,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .option('--json', 'print the analysis model as JSON instead of tables')
     .option('--alpha <a>', 'significance level of the verdicts', alphaOption, DEFAULT_ALPHA)
     .option('--templates <dir>', 'folder with pricing.yaml, platforms.yaml, requirements.yaml, study-reference.yaml (default: the bundled templates/)')
+    .option('--exclude-invalid', EXCLUDE_INVALID_HELP)
     .action((runDir: string, o: AnalyzeCommandOptions) => {
       const { model, file } = analyzeRunDir(runDir, o);
       if (o.json) {

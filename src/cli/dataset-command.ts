@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { createFolderSource } from '../datasets/folder-source';
+import { ensureWritableDir } from '../durable-files';
 import { computeManifest } from '../datasets/manifest';
 import { load } from './lazy';
 import { intOption } from './options';
@@ -32,6 +33,7 @@ export function registerDatasetCommands(program: Command): void {
     .option('--seed <s>', 'same seed and count give byte-identical files', intOption('--seed', 0), 1)
     .option('--json', 'print the dataset manifest as JSON')
     .action(async (o: { count: number; out: string; seed: number; json?: boolean }) => {
+      ensureWritableDir(o.out, '--out');
       const started = Date.now();
       const result = await load.synthetic().synthesizeDataset({
         count: o.count,

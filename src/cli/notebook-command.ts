@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import path from 'node:path';
+import { ensureWritableDir, ensureWritableFile } from '../durable-files';
 import { KERNEL_NAME, userJupyterDir, writeKernelSpec } from '../notebook/kernelspec';
 import { parseParameterArgs } from '../notebook/parameters';
 import { DEFAULT_CELL_TIMEOUT_S, runNotebook } from '../notebook/run-notebook';
@@ -22,6 +23,7 @@ export function registerNotebookCommands(program: Command): void {
     .option('--timeout <seconds>', 'per-cell time limit', intOption('--timeout', 1), DEFAULT_CELL_TIMEOUT_S)
     .action(async (file: string, o: { param: string[]; out?: string; timeout: number }) => {
       const params = parseParameterArgs(o.param);
+      if (o.out !== undefined) ensureWritableFile(o.out, '--out');
       console.log(`Running ${file}${o.param.length ? ` with ${o.param.join(' ')}` : ''} …`);
       const result = await runNotebook(file, { params, out: o.out, timeoutS: o.timeout });
       const total = result.cells.reduce((s, c) => s + c.durationMs, 0);
@@ -34,7 +36,7 @@ export function registerNotebookCommands(program: Command): void {
     .description('register the tslab TypeScript kernel with your Jupyter (JupyterLab then offers "TypeScript (cloudbench)")')
     .option('--dir <jupyter-data-dir>', 'Jupyter data folder (default: $JUPYTER_DATA_DIR or ~/.local/share/jupyter)')
     .action((o: { dir?: string }) => {
-      const dir = writeKernelSpec(o.dir ?? userJupyterDir());
+      const dir = writeKernelSpec(ensureWritableDir(o.dir ?? userJupyterDir(), o.dir !== undefined ? '--dir' : 'the Jupyter data folder'));
       console.log(`Installed kernel "${KERNEL_NAME}" in ${dir}. Start JupyterLab in ${path.resolve(__dirname, '..', '..', 'notebooks')} and pick "TypeScript (cloudbench)".`);
     });
 }

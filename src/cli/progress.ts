@@ -98,6 +98,13 @@ export function createProgressRenderer(stream: NodeJS.WriteStream, opts: { live?
         case 'warning':
           log(`warning: ${e.message}`);
           break;
+        case 'interrupt':
+          log(
+            e.stage === 'stop'
+              ? 'Interrupted: finishing the requests in flight (they end within their deadlines); Ctrl-C again to abort them…'
+              : 'Aborting the requests in flight; the batch they belong to will be measured again on resume…',
+          );
+          break;
         case 'cleanup':
           log(`Cleaned up ${e.deleted} objects of this run on ${e.platform}.`);
           break;

@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import fs from 'node:fs';
 import { DEFAULT_ALPHA } from '../analysis/defaults';
+import { ensureWritableDir } from '../durable-files';
 import { UserError } from '../errors';
+import { EXCLUDE_INVALID_HELP } from './analyze-command';
 import type { ReportFormat, RenderReportResult } from '../report';
 import { load } from './lazy';
 import { alphaOption } from './options';
@@ -15,6 +17,7 @@ export interface ReportCommandOptions {
   withStudy?: boolean;
   alpha: number;
   templates?: string;
+  excludeInvalid?: boolean;
 }
 
 export function parseFormats(value: string): ReportFormat[] {
@@ -35,7 +38,10 @@ export async function reportFromCli(runDir: string, o: ReportCommandOptions): Pr
   const formats = o.format === undefined ? (['html', 'pdf'] as ReportFormat[]) : parseFormats(o.format);
   if (o.template !== undefined && !fs.existsSync(o.template)) throw new UserError(`--template: folder ${o.template} does not exist`);
   if (o.templates !== undefined && !fs.existsSync(o.templates)) throw new UserError(`--templates: folder ${o.templates} does not exist`);
+  // Before the slow work: an output folder that cannot be written fails at once.
+  if (o.out !== undefined) ensureWritableDir(o.out, '--out');
   const result = await load.report().renderReport(runDir, {
+    invalid: o.excludeInvalid ? 'exclude' : 'refuse',
     formats,
     requirePdf: o.format !== undefined && formats.includes('pdf'),
     templateDir: o.template,
@@ -60,6 +66,7 @@ export function registerReportCommand(program: Command): void {
     .option('--with-study', 'add columns with the study\'s published values, labelled as the study\'s')
     .option('--alpha <a>', 'significance level of the verdicts', alphaOption, DEFAULT_ALPHA)
     .option('--templates <dir>', 'folder with the analysis data files: pricing.yaml, platforms.yaml, requirements.yaml, study-reference.yaml (default: the bundled templates/)')
+    .option('--exclude-invalid', EXCLUDE_INVALID_HELP)
     .action(async (runDir: string, o: ReportCommandOptions) => {
       await reportFromCli(runDir, o);
     });

@@ -11,6 +11,7 @@ import {
   type ExperimentConfig,
 } from '../config/experiment';
 import { UserError } from '../errors';
+import { ensureWritableDir } from '../durable-files';
 import { readManifest } from '../experiment/run-store';
 import type { RunResult } from '../experiment/runner';
 import { BATCH_METRICS, summarizeBatches } from '../experiment/summary';
@@ -33,6 +34,7 @@ export interface RunCommandOptions {
   hints?: boolean;
 }
 
+/** A run to resume: a folder, or a run id in the output folder (--out, else the config's outDir, else reports). */
 function findRunDir(ref: string, outDir: string): string {
   for (const candidate of [ref, path.join(outDir, ref)]) {
     if (fs.existsSync(path.join(candidate, 'manifest.json'))) return path.resolve(candidate);
@@ -41,9 +43,11 @@ function findRunDir(ref: string, outDir: string): string {
 }
 
 /** The config of a run: --config, else the resumed run's own (when it holds no redacted secret), else the local demo. */
-function chooseConfig(o: RunCommandOptions, resumeDir: string | undefined): ExperimentConfig {
+function chooseConfig(o: RunCommandOptions): { config: ExperimentConfig; resumeDir?: string } {
+  const fromFile = o.config ? loadExperimentConfig(o.config) : undefined;
+  const resumeDir = o.resume ? findRunDir(o.resume, o.out ?? fromFile?.outDir ?? DEFAULTS.outDir) : undefined;
   let config: ExperimentConfig;
-  if (o.config) config = loadExperimentConfig(o.config);
+  if (fromFile) config = fromFile;
   else if (resumeDir) {
     const saved = readManifest(resumeDir).config;
     if (hasRedactedSecret(saved)) {
@@ -55,7 +59,17 @@ function chooseConfig(o: RunCommandOptions, resumeDir: string | undefined): Expe
   if (o.batchSize !== undefined) config.batchSize = o.batchSize;
   if (o.batches !== undefined) config.batches = o.batches;
   if (o.out !== undefined) config.outDir = o.out;
-  return config;
+  return { config, resumeDir };
+}
+
+/** Failed requests of the run, named: which files, where, and why (the summary a user acts on). */
+export function printFailures(result: RunResult, write: (s: string) => void): void {
+  const { count, examples } = result.failures;
+  if (count === 0) return;
+  write(`\n${count} request${count > 1 ? 's' : ''} failed${examples.length < count ? ` (the first ${examples.length} shown)` : ''}:`);
+  for (const f of examples) {
+    write(`  ${f.platform} batch ${f.batch + 1} ${f.phase} ${f.key}: ${f.errorCode}${f.errorMessage ? ` — ${f.errorMessage.split('\n')[0].slice(0, 160)}` : ''}`);
+  }
 }
 
 export function printSummary(result: RunResult, write: (s: string) => void): void {
@@ -81,55 +95,43 @@ export function printSummary(result: RunResult, write: (s: string) => void): voi
 
 /** Runs an experiment as the CLI does; used by `run` and `demo`. */
 export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
-  const outDir = o.out ?? DEFAULTS.outDir;
-  const resumeDir = o.resume ? findRunDir(o.resume, outDir) : undefined;
-  const config = chooseConfig(o, resumeDir);
+  const { config, resumeDir } = chooseConfig(o);
   const needsStack = usesLocalStack(config);
   if (needsStack && !o.local) {
     throw new UserError('this config uses the local stack ("local:aws"/"local:azure"): add --local to start it for the run');
   }
+  // Before the stack and the dataset: an output folder that cannot be written fails at once.
+  if (!resumeDir) ensureWritableDir(config.outDir, o.out !== undefined ? '--out' : 'outDir');
   // With --json, stdout carries only the result line; everything human goes to stderr.
   const human = o.json ? process.stderr : process.stdout;
   const progress = createProgressRenderer(human);
-  const controller = new AbortController();
-  const onSignal = () => {
-    progress.log('\nInterrupted: finishing the request in flight, keeping every completed batch…');
-    controller.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   let stack: LocalStack | undefined;
-  let runId = o.resume;
   try {
     if (needsStack) {
       progress.log(`Starting the local stack (${o.instances} detector instance${o.instances > 1 ? 's' : ''})…`);
       stack = await startLocalStack({ instances: o.instances });
     }
-    const result = await load.runner().runExperiment({
-      config,
-      local: stack?.config,
-      resumeDir,
-      signal: controller.signal,
-      onEvent: (e) => {
-        if (e.type === 'start') runId = e.runId;
-        progress.onEvent(e);
-      },
-    });
+    // The runner handles Ctrl-C: the first stops after the requests in flight, a second aborts them.
+    const result = await load.runner().runExperiment({ config, local: stack?.config, resumeDir, onEvent: (e) => progress.onEvent(e) });
     progress.close();
     printSummary(result, (s) => human.write(`${s}\n`));
+    printFailures(result, (s) => human.write(`${s}\n`));
     human.write(`\nRun folder: ${result.dir}\n`);
+    const measured = result.batches.filter((b) => b.status === 'ok').length;
+    if (measured === 0) {
+      throw new UserError(`nothing could be measured: all ${result.batches.length} platform-batches failed (see the failed requests above)`);
+    }
     if (o.hints !== false) human.write(`Next: cloudbench analyze ${result.dir}   (statistics and verdicts)\n      cloudbench report ${result.dir}    (HTML and PDF)\n`);
     if (o.json) process.stdout.write(`${JSON.stringify({ runId: result.runId, dir: result.dir })}\n`);
     return result;
   } catch (err) {
     progress.close();
-    if (controller.signal.aborted) {
-      throw new UserError(`run interrupted; completed batches are saved. Continue with: cloudbench run --resume ${runId ?? '<run-id>'}${o.local ? ' --local' : ''}${o.config ? ` --config ${o.config}` : ''}`);
+    if (err instanceof load.runner().RunStoppedError) {
+      const hint = `cloudbench run --resume ${err.runId}${o.local ? ' --local' : ''}${o.config ? ` --config ${o.config}` : ''}${o.out ? ` --out ${o.out}` : ''}`;
+      throw new UserError(`${err.message}. Continue with: ${hint}`);
     }
     throw err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     await stack?.stop();
   }
 }

@@ -133,13 +133,18 @@ function parseCredentials(f: Field) {
   };
 }
 
+/** A string that may hold a URL, safe to echo: no query string (keys, SAS) and no user:password@. */
+export function redactForEcho(s: string): string {
+  return s.replace(/[?#].*$/s, '?…').replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1***@');
+}
+
 function url(f: Field): string {
   const s = f.string();
   try {
     const u = new URL(s);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
   } catch {
-    throw new ConfigError(`${f.path}: expected an http(s) URL, got ${JSON.stringify(s)}`);
+    throw new ConfigError(`${f.path}: expected an http(s) URL, got ${JSON.stringify(redactForEcho(s))}`);
   }
   return s;
 }

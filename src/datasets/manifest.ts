@@ -26,6 +26,8 @@ import { mapLimit } from '../concurrency';
 export interface ManifestOptions {
   /** Called after each file is hashed. `total` is the image count. */
   onProgress?: (done: number, total: number) => void;
+  /** Stop hashing (files being read finish first); the promise rejects with an AbortError. */
+  signal?: AbortSignal;
 }
 
 /** Files hashed in parallel: overlaps disk reads with hashing without holding many open files. */
@@ -73,7 +75,7 @@ export async function computeManifest(source: ImageSource, opts: ManifestOptions
       count++; // not inside onProgress?.(...): optional chaining would skip the increment
       opts.onProgress?.(count, total);
       return result;
-    });
+    }, opts.signal);
     batch.items.forEach((item, i) => {
       datasetHash.update(manifestLine(item.name, hashes[i].size, hashes[i].sha256), 'utf8');
       totalBytes += hashes[i].size;

@@ -20,6 +20,7 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { forEachLimit } from '../concurrency';
 import { datasetCacheDir } from '../paths';
 import { mulberry32Uint, type Random } from '../random';
 import { createFolderSource } from './folder-source';
@@ -301,6 +302,8 @@ export interface SynthesizeOptions {
   seed?: number;
   /** Called after each image is written, with how many are done so far. */
   onProgress?: (done: number, total: number) => void;
+  /** Stop generating (images being written finish first); the promise rejects with an AbortError. */
+  signal?: AbortSignal;
 }
 
 export interface SynthesizeResult {
@@ -333,28 +336,24 @@ function validateCountAndSeed(count: number, seed: number): void {
  * Each file is written under a hidden temporary name and renamed, so a visible file is always whole.
  */
 export async function synthesizeDataset(opts: SynthesizeOptions): Promise<SynthesizeResult> {
-  const { count, outDir, seed = 1, onProgress } = opts;
+  const { count, outDir, seed = 1, onProgress, signal } = opts;
   validateCountAndSeed(count, seed);
   const dir = path.resolve(outDir);
   await fsp.mkdir(dir, { recursive: true });
   const photos = await decodePhotos();
 
-  let next = 0;
   let done = 0;
   let totalBytes = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const index = next++;
-      const bytes = await renderImage(photos, seed, index);
-      const name = syntheticImageName(index);
-      const partial = path.join(dir, `.${name}.partial`);
-      await fsp.writeFile(partial, bytes);
-      await fsp.rename(partial, path.join(dir, name));
-      totalBytes += bytes.length;
-      onProgress?.(++done, count);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(GENERATION_CONCURRENCY, count) }, worker));
+  const indexes = Array.from({ length: count }, (_, i) => i);
+  await forEachLimit(indexes, GENERATION_CONCURRENCY, async (index) => {
+    const bytes = await renderImage(photos, seed, index);
+    const name = syntheticImageName(index);
+    const partial = path.join(dir, `.${name}.partial`);
+    await fsp.writeFile(partial, bytes);
+    await fsp.rename(partial, path.join(dir, name));
+    totalBytes += bytes.length;
+    onProgress?.(++done, count);
+  }, signal);
   return { dir, count, totalBytes };
 }
 
@@ -387,6 +386,7 @@ export interface ResolveDatasetOptions {
   cacheDir?: string;
   /** Progress of generating a synthetic dataset; not called when the cache is reused. */
   onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
 }
 
 /**
@@ -408,7 +408,7 @@ export async function resolveDatasetSource(config: DatasetConfig, opts: ResolveD
     marker?.generatorVersion === SYNTHETIC_GENERATOR_VERSION && marker.count === config.count && marker.seed === seed;
   if (!complete) {
     await fsp.rm(path.join(dir, COMPLETE_MARKER), { force: true });
-    const result = await synthesizeDataset({ count: config.count, outDir: dir, seed, onProgress: opts.onProgress });
+    const result = await synthesizeDataset({ count: config.count, outDir: dir, seed, onProgress: opts.onProgress, signal: opts.signal });
     const done: CompleteMarker = {
       generatorVersion: SYNTHETIC_GENERATOR_VERSION,
       count: result.count,

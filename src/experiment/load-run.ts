@@ -2,7 +2,7 @@
 import type { DataFrame } from 'danfojs-node';
 import type { RunManifest } from './manifest';
 import { BATCH_COLUMNS, type BatchRow, type RequestRow } from './records';
-import { readRun } from './run-store';
+import { readRun, type ReadRunOptions } from './run-store';
 
 export interface LoadedRun {
   dir: string;
@@ -22,6 +22,8 @@ export interface LoadedRun {
   requests: DataFrame;
   batchRows: BatchRow[];
   requestRows: RequestRow[];
+  /** What reading the folder left out, in words (see readRun). */
+  notes: string[];
 }
 
 let danfo: typeof import('danfojs-node') | undefined;
@@ -43,8 +45,9 @@ const REQUEST_COLUMNS: (keyof RequestRow)[] = [
   'attempts', 'ok', 'errorCode', 'detections',
 ];
 
-export function loadRun(dir: string): LoadedRun {
-  const { dir: abs, manifest, batchRows, requestRows } = readRun(dir);
+/** Reads a run folder, checked: a folder whose files do not add up is refused unless `invalid: 'exclude'`. */
+export function loadRun(dir: string, opts: ReadRunOptions = {}): LoadedRun {
+  const { dir: abs, manifest, batchRows, requestRows, notes } = readRun(dir, opts);
   const batchColumns = [...BATCH_COLUMNS] as string[];
   return {
     dir: abs,
@@ -53,5 +56,6 @@ export function loadRun(dir: string): LoadedRun {
     requests: toDataFrame(requestRows, REQUEST_COLUMNS),
     batchRows,
     requestRows,
+    notes,
   };
 }

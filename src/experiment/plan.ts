@@ -1,5 +1,5 @@
 /** The order in which platform × batch steps run. */
-import type { RunOrder } from '../config/experiment';
+import { ConfigError, type ExperimentConfig, type RunOrder } from '../config/experiment';
 import { mulberry32 } from '../random';
 
 export interface Step {
@@ -29,4 +29,36 @@ export function planSteps(platforms: string[], batches: number, order: RunOrder,
     for (const platform of shuffled) steps.push({ platform, batch });
   }
   return steps;
+}
+
+export interface PlanCheck {
+  /** Batches per platform the run will measure. */
+  plannedBatches: number;
+  /** Settings the dataset shrinks, in words (the run goes on). */
+  warnings: string[];
+}
+
+/**
+ * How many batches a config gets from a dataset of `images`, saying so wherever the dataset
+ * shrinks the work; a config that would measure nothing at all is an error.
+ */
+export function checkPlan(config: Pick<ExperimentConfig, 'batchSize' | 'batches' | 'warmupBatches'>, images: number): PlanCheck {
+  const { batchSize, batches, warmupBatches } = config;
+  const available = Math.ceil(images / batchSize);
+  const warnings: string[] = [];
+  if (batchSize > images) warnings.push(`batchSize is ${batchSize} but the dataset has only ${images} images: one batch of ${images}`);
+  else if (batches !== null && batches > available) {
+    warnings.push(`batches is ${batches} but ${images} images make only ${available} batch${available > 1 ? 'es' : ''} of ${batchSize}: running ${available}`);
+  }
+  const plannedBatches = batches === null ? available : Math.min(batches, available);
+  const last = images - (plannedBatches - 1) * batchSize;
+  if (plannedBatches > 1 && last < batchSize && plannedBatches === available) {
+    warnings.push(`the last batch has ${last} of ${batchSize} images (its per-MiB figures stay comparable; its times do not)`);
+  }
+  if (warmupBatches >= plannedBatches) {
+    throw new ConfigError(
+      `config.warmupBatches is ${warmupBatches}, which leaves none of the ${plannedBatches} batch${plannedBatches > 1 ? 'es' : ''} to measure: lower it or run more batches`,
+    );
+  }
+  return { plannedBatches, warnings };
 }

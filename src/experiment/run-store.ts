@@ -1,19 +1,20 @@
 /**
- * A run folder on disk: manifest.json, requests.jsonl, batches.csv. Rows are appended and
- * fsynced after every batch, so a crash or Ctrl-C loses at most the batch in flight.
+ * A run folder on disk: manifest.json, requests.jsonl, batches.csv. A platform × batch is written
+ * as its request rows (appended, every byte checked, fsynced) and then its batch row, which seals
+ * it: a crash, a Ctrl-C or a full disk loses at most the batch in flight, and every reader checks
+ * that each sealed batch has exactly its rows (run-check.ts).
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { appendDurably, replaceFileAtomically, writeFileAtomicallyOrInPlace, writeFully } from '../durable-files';
 import { UserError } from '../errors';
 import type { RunManifest } from './manifest';
 import { BATCH_COLUMNS, type BatchRow, type RequestRow } from './records';
+import { checkRun, describeProblem, FILES, fileLines, stepKey, type RunProblem } from './run-check';
 
-export const FILES = {
-  manifest: 'manifest.json',
-  requests: 'requests.jsonl',
-  batches: 'batches.csv',
-} as const;
+export { FILES, stepKey } from './run-check';
 
 /** Sortable and unique enough for one user: 20261123-014530-a3f9. */
 export function newRunId(now = new Date()): string {
@@ -29,154 +30,132 @@ export function runFolder(runDir: string): string {
   return dir;
 }
 
-/** Everything a run folder holds, as plain rows (no DataFrames: analysis and reports need none). */
-export function readRun(runDir: string): { dir: string; manifest: RunManifest; batchRows: BatchRow[]; requestRows: RequestRow[] } {
+/** A run whose files do not add up, refused with the first problem named. */
+export class RunIntegrityError extends UserError {
+  override name = 'RunIntegrityError';
+  constructor(
+    dir: string,
+    readonly problems: RunProblem[],
+  ) {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+    super(
+      `${path.basename(dir)}: ${describeProblem(problems[0])}${more}; ` +
+        'add --exclude-invalid to leave out the batches that do not add up and go on',
+    );
+  }
+}
+
+export interface ReadRunOptions {
+  /** refuse (default): throw on any problem. exclude: leave out what does not add up and say so in `notes`. */
+  invalid?: 'refuse' | 'exclude';
+}
+
+export interface RunData {
+  dir: string;
+  manifest: RunManifest;
+  batchRows: BatchRow[];
+  requestRows: RequestRow[];
+  /** What was left out and why (a stopped run's batch in flight; with `exclude`, every problem). */
+  notes: string[];
+}
+
+/** Everything a run folder holds, as plain rows, checked (no DataFrames: analysis and reports need none). */
+export function readRun(runDir: string, opts: ReadRunOptions = {}): RunData {
   const dir = runFolder(runDir);
-  return { dir, manifest: readManifest(dir), batchRows: readBatches(dir), requestRows: readRequests(dir) };
+  const manifest = readManifest(dir);
+  const check = checkRun(dir, manifest, { keepRequests: true });
+  if (check.problems.length && opts.invalid !== 'exclude') throw new RunIntegrityError(dir, check.problems);
+  return {
+    dir,
+    manifest,
+    batchRows: check.batches,
+    requestRows: check.requests ?? [],
+    notes: [...check.problems.map((p) => `left out: ${describeProblem(p)}`), ...check.notes],
+  };
 }
 
 export function writeManifest(dir: string, manifest: RunManifest): void {
-  // Write then rename, so a crash never leaves a half-written manifest.
-  const tmp = path.join(dir, `${FILES.manifest}.tmp`);
-  fs.writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
-  fs.renameSync(tmp, path.join(dir, FILES.manifest));
+  // Atomic; on a full disk rewritten in place, so a failed run can still say it failed.
+  writeFileAtomicallyOrInPlace(path.join(dir, FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 export function readManifest(dir: string): RunManifest {
   const file = path.join(dir, FILES.manifest);
   if (!fs.existsSync(file)) throw new UserError(`${dir} is not a cloudbench run folder (no ${FILES.manifest})`);
+  let manifest: RunManifest;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as RunManifest;
+    manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as RunManifest;
   } catch (err) {
     throw new UserError(`${file} is not valid JSON: ${(err as Error).message}`);
   }
-}
-
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  return String(v);
-}
-
-function appendSynced(file: string, text: string): void {
-  const fd = fs.openSync(file, 'a');
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+  const missing = (['runId', 'status', 'config', 'dataset'] as const).filter((k) => manifest?.[k] === undefined);
+  if (missing.length || typeof manifest.config?.platforms !== 'object') {
+    throw new UserError(`${file} is not a cloudbench run manifest (missing ${missing.length ? missing.join(', ') : 'config.platforms'})`);
   }
+  return manifest;
 }
 
-/** Creates the data files with their headers (idempotent). */
+function batchLine(batch: BatchRow): string {
+  // true/false and empty for null, as the columns are documented (csv-stringify casts booleans to 1/'').
+  return stringify([BATCH_COLUMNS.map((c) => batch[c] ?? '')], { cast: { boolean: (v) => String(v) } });
+}
+
+/** Creates the folder and the data files with their headers (idempotent). */
 export function initRunFiles(dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
   const batches = path.join(dir, FILES.batches);
-  if (!fs.existsSync(batches)) fs.writeFileSync(batches, `${BATCH_COLUMNS.join(',')}\n`);
+  if (!fs.existsSync(batches)) appendDurably(batches, `${BATCH_COLUMNS.join(',')}\n`);
   const requests = path.join(dir, FILES.requests);
-  if (!fs.existsSync(requests)) fs.writeFileSync(requests, '');
+  if (!fs.existsSync(requests)) appendDurably(requests, '');
 }
 
-/** Appends one completed platform × batch: its requests first, then the batch row that seals it. */
+/** Appends one completed platform × batch: its requests, durably, and only then the batch row that seals it. */
 export function appendBatch(dir: string, requests: RequestRow[], batch: BatchRow): void {
-  appendSynced(path.join(dir, FILES.requests), requests.map((r) => `${JSON.stringify(r)}\n`).join(''));
-  appendSynced(path.join(dir, FILES.batches), `${BATCH_COLUMNS.map((c) => csvCell(batch[c])).join(',')}\n`);
+  appendDurably(path.join(dir, FILES.requests), requests.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  appendDurably(path.join(dir, FILES.batches), batchLine(batch));
 }
 
-const NUMERIC = new Set<keyof BatchRow>([
-  'batch', 'images', 'bytes', 'mib', 'uploadS', 'downloadS', 'inferenceS', 'uploadSPerMiB', 'downloadSPerMiB',
-  'inferenceSPerMiB', 'throughputMiBps', 'requests', 'failures', 'retried',
-]);
-
-/** Complete batch rows (a torn last line from a crash is ignored). */
+/** The batch rows that add up (what a reader would use; problems and leftovers are left out). */
 export function readBatches(dir: string): BatchRow[] {
-  const file = path.join(dir, FILES.batches);
-  if (!fs.existsSync(file)) return [];
-  const text = fs.readFileSync(file, 'utf8');
-  const lines = text.split('\n');
-  const header = lines[0].split(',');
-  const rows: BatchRow[] = [];
-  // Only newline-terminated lines are complete.
-  for (const line of lines.slice(1, -1)) {
-    const cells = line.split(',');
-    if (cells.length !== header.length) continue;
-    const row: Record<string, unknown> = {};
-    header.forEach((col, i) => {
-      const v = cells[i];
-      if (NUMERIC.has(col as keyof BatchRow)) row[col] = v === '' ? null : Number(v);
-      else if (col === 'warmup') row[col] = v === 'true';
-      else row[col] = v;
-    });
-    rows.push(row as unknown as BatchRow);
-  }
-  return rows;
+  return checkRun(dir, readManifest(dir)).batches;
 }
 
-/** Every request row, in file order (a torn last line from a crash is ignored). */
+/** The request rows of the batches that add up, in file order. */
 export function readRequests(dir: string): RequestRow[] {
-  const file = path.join(dir, FILES.requests);
-  if (!fs.existsSync(file)) return [];
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const rows: RequestRow[] = [];
-  for (const line of lines.slice(0, -1)) {
-    if (line) rows.push(JSON.parse(line) as RequestRow);
-  }
-  return rows;
+  return checkRun(dir, readManifest(dir), { keepRequests: true }).requests ?? [];
 }
 
-export function stepKey(platform: string, batch: number): string {
-  return `${platform}#${batch}`;
+export interface ResumeRepair {
+  /** Steps (platform#batch) that are sealed and add up: not measured again. */
+  done: Set<string>;
+  /** What was dropped and will be measured again, in words. */
+  dropped: string[];
 }
 
 /**
- * Before resuming: keeps only rows of steps sealed by a batch row, so a batch interrupted between
- * its request rows and its batch row is measured again from scratch and appears exactly once.
+ * Before resuming: keeps only the batches that add up (sealed, with exactly their request rows),
+ * so a batch interrupted between its rows and its seal, or one whose files were damaged, is
+ * measured again from scratch and appears exactly once.
  */
-export function repairForResume(dir: string): Set<string> {
-  const batches = readBatches(dir);
-  const done = new Set(batches.map((b) => stepKey(b.platform, b.batch)));
-  const header = `${BATCH_COLUMNS.join(',')}\n`;
-  const batchLines = batches.map((b) => `${BATCH_COLUMNS.map((c) => csvCell(b[c])).join(',')}\n`).join('');
-  replaceFile(path.join(dir, FILES.batches), (out) => fs.writeSync(out, header + batchLines));
-  // Streamed line by line: a full-size run has ~700 000 request rows, and resuming must not need
-  // them all in memory. Kept lines are copied verbatim.
-  replaceFile(path.join(dir, FILES.requests), (out) => {
-    for (const line of completeLines(path.join(dir, FILES.requests))) {
-      const r = JSON.parse(line) as Pick<RequestRow, 'platform' | 'batch'>;
-      if (done.has(stepKey(r.platform, r.batch))) fs.writeSync(out, `${line}\n`);
+export function repairForResume(dir: string, manifest: RunManifest): ResumeRepair {
+  const check = checkRun(dir, manifest);
+  const done = check.sealed;
+  replaceFileAtomically(path.join(dir, FILES.batches), (fd) => {
+    const text = `${BATCH_COLUMNS.join(',')}\n${check.batches.map(batchLine).join('')}`;
+    writeFully(fd, Buffer.from(text, 'utf8'), FILES.batches);
+  });
+  // Streamed: a full-size run has ~700 000 request rows. Kept lines are copied verbatim.
+  replaceFileAtomically(path.join(dir, FILES.requests), (fd) => {
+    for (const { line, torn } of fileLines(path.join(dir, FILES.requests))) {
+      if (torn || line === '') continue;
+      let r: Pick<RequestRow, 'platform' | 'batch'>;
+      try {
+        r = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (done.has(stepKey(r.platform, r.batch))) writeFully(fd, Buffer.from(`${line}\n`, 'utf8'), FILES.requests);
     }
   });
-  return done;
-}
-
-/** Writes a new version of `file` through `write`, then swaps it in atomically. */
-function replaceFile(file: string, write: (fd: number) => void): void {
-  const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    write(fd);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
-
-/** The newline-terminated, non-empty lines of a file, read in 1 MiB chunks (a torn last line is skipped). */
-function* completeLines(file: string): Generator<string> {
-  if (!fs.existsSync(file)) return;
-  const fd = fs.openSync(file, 'r');
-  const chunk = Buffer.alloc(1 << 20);
-  let rest = Buffer.alloc(0);
-  try {
-    for (let n = fs.readSync(fd, chunk); n > 0; n = fs.readSync(fd, chunk)) {
-      let data = Buffer.concat([rest, chunk.subarray(0, n)]);
-      for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10)) {
-        if (nl > 0) yield data.toString('utf8', 0, nl);
-        data = data.subarray(nl + 1);
-      }
-      rest = Buffer.from(data);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
+  return { done, dropped: [...check.problems.map(describeProblem), ...check.notes] };
 }

@@ -1,34 +1,30 @@
 /**
- * The experiment engine: for each platform × batch, upload every image, download it back
- * (verifying the bytes), run inference on it; one row per request, one per batch.
+ * The experiment engine: runs (or resumes) the study's protocol on every platform of a config,
+ * batch by batch (batch-step.ts), and keeps its run folder honest (run-store.ts): a batch counts
+ * once its request rows are on disk and its batch row seals them; a write error, an interrupt or a
+ * failed platform stops the run with the manifest saying so, resumable.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import {
-  ConfigError,
-  configHash,
-  redactSecrets,
-  resolvePlatforms,
-  type ExperimentConfig,
-  type Phase,
-} from '../config/experiment';
+import { ConfigError, configHash, redactSecrets, resolvePlatforms, type ExperimentConfig, type Phase } from '../config/experiment';
 import type { PlatformConfig } from '../config/targets';
 import { computeManifest } from '../datasets/manifest';
 import { resolveDatasetSource } from '../datasets/synthetic';
-import type { ImageItem } from '../datasets/types';
+import { ensureWritableDir, WriteError } from '../durable-files';
 import { UserError } from '../errors';
 import type { LocalStackConfig } from '../local/stack-types';
 import { datasetCacheDir } from '../paths';
 import { createInferenceEndpoint, createObjectStore } from '../targets/factory';
-import type { AdapterOptions, CallRecord, InferenceEndpoint, ObjectStore } from '../targets/types';
-import { forEachLimit } from '../concurrency';
+import type { AdapterOptions } from '../targets/types';
+import { measureBatch, type FailedRequest, type PlatformClients } from './batch-step';
+import { watchInterrupts, type InterruptStage, type Interrupts } from './interrupts';
 import { gitCommit, hostDescription, versions, type RunManifest } from './manifest';
-import { planSteps, type Step } from './plan';
+import { platformPrefix } from './object-keys';
+import { checkPlan, planSteps } from './plan';
 import { preflight } from './preflight';
-import { batchMetrics, type BatchRow, type RequestRow } from './records';
-import { appendBatch, initRunFiles, newRunId, readBatches, readManifest, repairForResume, stepKey, writeManifest } from './run-store';
+import type { BatchRow } from './records';
+import { appendBatch, FILES, initRunFiles, newRunId, readBatches, readManifest, repairForResume, stepKey, writeManifest } from './run-store';
 
 export type RunEvent =
   | { type: 'dataset'; stage: 'generate' | 'hash'; done: number; total: number }
@@ -36,6 +32,7 @@ export type RunEvent =
   | { type: 'phase'; platform: string; batch: number; phase: Phase; done: number; total: number; failures: number; bytes: number }
   | { type: 'batch'; row: BatchRow; stepsDone: number; steps: number }
   | { type: 'cleanup'; platform: string; deleted: number }
+  | { type: 'interrupt'; stage: InterruptStage }
   | { type: 'warning'; message: string }
   | { type: 'end'; status: RunManifest['status'] };
 
@@ -47,8 +44,12 @@ export interface RunOptions {
   resumeDir?: string;
   runId?: string;
   onEvent?: (event: RunEvent) => void;
-  /** Abort to stop after the request in flight; completed batches stay on disk. */
+  /** Abort to stop after the requests in flight (like a first Ctrl-C); completed batches stay on disk. */
   signal?: AbortSignal;
+  /** Abort to end the requests in flight too (like a second Ctrl-C). */
+  abortSignal?: AbortSignal;
+  /** Stop cleanly on SIGINT/SIGTERM (Ctrl-C, a Jupyter kernel interrupt) while the run lasts. Default true. */
+  handleSignals?: boolean;
 }
 
 export interface RunResult {
@@ -56,16 +57,24 @@ export interface RunResult {
   dir: string;
   status: RunManifest['status'];
   batches: BatchRow[];
+  /** Failed requests of this session: how many, and the first few with their reasons. */
+  failures: { count: number; examples: FailedRequest[] };
 }
 
-interface PlatformClients {
-  store: ObjectStore;
-  endpoint: InferenceEndpoint;
+/** A run that stopped before its last batch (interrupt, write error, platform failure); its folder is resumable. */
+export class RunStoppedError extends UserError {
+  override name = 'RunStoppedError';
+  constructor(
+    message: string,
+    readonly runId: string,
+    readonly dir: string,
+    readonly status: 'interrupted' | 'failed',
+  ) {
+    super(message);
+  }
 }
 
-function sha256(buf: Buffer): string {
-  return createHash('sha256').update(buf).digest('hex');
-}
+const FAILURE_EXAMPLES = 10;
 
 function describePlatforms(config: ExperimentConfig, clients: Record<string, PlatformClients>): RunManifest['platforms'] {
   return Object.fromEntries(
@@ -100,21 +109,34 @@ function createClients(platforms: Record<string, PlatformConfig>, options: Adapt
 
 /** Runs (or resumes) an experiment and writes its run folder. */
 export async function runExperiment(opts: RunOptions): Promise<RunResult> {
-  const { config, signal } = opts;
   const emit = opts.onEvent ?? (() => {});
-  const platforms: Record<string, PlatformConfig> = resolvePlatforms(config, opts.local);
-  const platformNames = Object.keys(platforms);
+  const interrupts = watchInterrupts({ ...opts, onInterrupt: (stage) => emit({ type: 'interrupt', stage }) });
+  try {
+    return await runSession(opts, emit, interrupts);
+  } finally {
+    interrupts.dispose();
+  }
+}
 
+async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { stop, abort }: Pick<Interrupts, 'stop' | 'abort'>): Promise<RunResult> {
+  const { config } = o;
+  const platforms: Record<string, PlatformConfig> = resolvePlatforms(config, o.local);
+  const platformNames = Object.keys(platforms);
+  // Checked before the slow dataset work: an output folder that cannot be written fails at once.
+  if (!o.resumeDir) ensureWritableDir(config.outDir, 'outDir');
+
+  const stoppedEarly = () => new UserError('interrupted before the first batch: nothing was measured');
   const source = await resolveDatasetSource(config.dataset, {
     cacheDir: datasetCacheDir(),
-    onProgress: (done, total) => emit({ type: 'dataset', stage: 'generate', done, total }),
-  });
+    onProgress: (done, total) => emitEvent({ type: 'dataset', stage: 'generate', done, total }),
+    signal: stop,
+  }).catch((err) => Promise.reject(stop.aborted ? stoppedEarly() : err));
   const items = await source.list();
   const dataset = await computeManifest(source, {
-    onProgress: (done: number, total: number) => emit({ type: 'dataset', stage: 'hash', done, total }),
-  });
-  const available = Math.ceil(items.length / config.batchSize);
-  const plannedBatches = config.batches === null ? available : Math.min(config.batches, available);
+    onProgress: (done, total) => emitEvent({ type: 'dataset', stage: 'hash', done, total }),
+    signal: stop,
+  }).catch((err) => Promise.reject(stop.aborted ? stoppedEarly() : err));
+  const plan = checkPlan(config, items.length);
   const hash = configHash(config);
   // Clients first: a malformed connection string or URL must fail before a run folder exists.
   const clients = createClients(platforms, { timeouts: config.timeouts, retry: config.retry });
@@ -124,188 +146,153 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   let manifest: RunManifest;
   let done = new Set<string>();
   const sessionStart = new Date().toISOString();
-  if (opts.resumeDir) {
-    dir = opts.resumeDir;
-    manifest = readManifest(dir);
-    runId = manifest.runId;
-    if (manifest.configHash !== hash) {
-      throw new UserError(`cannot resume ${runId}: the config differs from the one it started with (config hash ${manifest.configHash.slice(0, 12)}… vs ${hash.slice(0, 12)}…)`);
+  try {
+    if (o.resumeDir) {
+      dir = o.resumeDir;
+      manifest = readManifest(dir);
+      runId = manifest.runId;
+      if (manifest.configHash !== hash) {
+        throw new UserError(`cannot resume ${runId}: the config differs from the one it started with (config hash ${manifest.configHash.slice(0, 12)}… vs ${hash.slice(0, 12)}…)`);
+      }
+      if (manifest.dataset.sha256 !== dataset.sha256) {
+        throw new UserError(`cannot resume ${runId}: the dataset differs (sha256 ${manifest.dataset.sha256.slice(0, 12)}… vs ${dataset.sha256.slice(0, 12)}…)`);
+      }
+      const repair = repairForResume(dir, manifest);
+      done = repair.done;
+      for (const d of repair.dropped) emitEvent({ type: 'warning', message: `measured again: ${d}` });
+      manifest.status = 'running';
+      manifest.endedAt = null;
+      manifest.sessions.push({ startedAt: sessionStart, endedAt: null, stepsDone: 0 });
+    } else {
+      runId = o.runId ?? newRunId();
+      dir = path.resolve(config.outDir, runId);
+      if (fs.existsSync(path.join(dir, FILES.manifest))) throw new UserError(`run folder ${dir} already exists`);
+      initRunFiles(dir);
+      manifest = {
+        schema: 1,
+        runId,
+        name: config.name,
+        status: 'running',
+        startedAt: sessionStart,
+        endedAt: null,
+        sessions: [{ startedAt: sessionStart, endedAt: null, stepsDone: 0 }],
+        config: redactSecrets(config),
+        configHash: hash,
+        dataset,
+        plannedBatches: plan.plannedBatches,
+        platforms: {},
+        versions: versions(),
+        git: gitCommit(),
+        host: hostDescription(),
+      };
     }
-    if (manifest.dataset.sha256 !== dataset.sha256) {
-      throw new UserError(`cannot resume ${runId}: the dataset differs (sha256 ${manifest.dataset.sha256.slice(0, 12)}… vs ${dataset.sha256.slice(0, 12)}…)`);
-    }
-    done = repairForResume(dir);
-    manifest.status = 'running';
-    manifest.endedAt = null;
-    manifest.sessions.push({ startedAt: sessionStart, endedAt: null, stepsDone: 0 });
-  } else {
-    runId = opts.runId ?? newRunId();
-    dir = path.resolve(config.outDir, runId);
-    if (fs.existsSync(path.join(dir, 'manifest.json'))) throw new UserError(`run folder ${dir} already exists`);
-    initRunFiles(dir);
-    manifest = {
-      schema: 1,
-      runId,
-      name: config.name,
-      status: 'running',
-      startedAt: sessionStart,
-      endedAt: null,
-      sessions: [{ startedAt: sessionStart, endedAt: null, stepsDone: 0 }],
-      config: redactSecrets(config),
-      configHash: hash,
-      dataset,
-      plannedBatches,
-      platforms: {},
-      versions: versions(),
-      git: gitCommit(),
-      host: hostDescription(),
-    };
+    manifest.platforms = describePlatforms(config, clients);
+    writeManifest(dir, manifest);
+  } catch (err) {
+    await Promise.allSettled(Object.values(clients).flatMap((c) => [c.store.close(), c.endpoint.close()]));
+    throw err;
   }
-
-  manifest.platforms = describePlatforms(config, clients);
-  writeManifest(dir, manifest);
+  for (const w of plan.warnings) emitEvent({ type: 'warning', message: w });
   const session = manifest.sessions[manifest.sessions.length - 1];
 
-  const steps = planSteps(platformNames, plannedBatches, config.order, config.seed);
+  const steps = planSteps(platformNames, plan.plannedBatches, config.order, config.seed);
   let stepsDone = steps.filter((s) => done.has(stepKey(s.platform, s.batch))).length;
-  emit({ type: 'start', runId, dir, platforms: platformNames, batches: plannedBatches, steps: steps.length, stepsDone, resumed: !!opts.resumeDir });
+  emitEvent({ type: 'start', runId, dir, platforms: platformNames, batches: plan.plannedBatches, steps: steps.length, stepsDone, resumed: !!o.resumeDir });
 
   const t0 = performance.now();
-  const keyOf = (step: Step, item: ImageItem) =>
-    `${config.keyPrefix}${runId}/${step.platform}/b${String(step.batch).padStart(5, '0')}/${item.name}`;
-
+  const failures = { count: 0, examples: [] as FailedRequest[] };
   let status: RunManifest['status'] = 'complete';
+  let stopError: RunStoppedError | undefined;
+  const stopped = (why: 'interrupted' | 'failed', cause: string) =>
+    new RunStoppedError(
+      `run ${runId} ${why === 'interrupted' ? 'interrupted' : 'stopped'}${cause ? `: ${cause}` : ''}; ` +
+        `${stepsDone} of ${steps.length} platform-batches are saved in ${dir}`,
+      runId,
+      dir,
+      why,
+    );
   try {
     for (const name of platformNames) {
-      await preflight(name, clients[name], config.phases, `${config.keyPrefix}${runId}/${name}/preflight`, items[0]);
+      if (stop.aborted) break;
+      await preflight(name, clients[name], config.phases, `${platformPrefix(config.keyPrefix, runId, name)}preflight`, items[0]);
     }
     for (const step of steps) {
+      if (stop.aborted) break;
       if (done.has(stepKey(step.platform, step.batch))) continue;
       const batchItems = items.slice(step.batch * config.batchSize, (step.batch + 1) * config.batchSize);
-      const row = await runStep(step, batchItems);
+      const measured = await measureBatch(
+        {
+          runId, config, t0, clients: clients[step.platform], stop, abort,
+          onProgress: (p) => emitEvent({ type: 'phase', platform: step.platform, batch: step.batch, ...p }),
+        },
+        step,
+        batchItems,
+      );
+      appendBatch(dir, measured.rows, measured.row);
+      failures.count += measured.row.failures;
+      failures.examples.push(...measured.failed.slice(0, FAILURE_EXAMPLES - failures.examples.length));
       stepsDone += 1;
       session.stepsDone += 1;
-      emit({ type: 'batch', row, stepsDone, steps: steps.length });
+      emitEvent({ type: 'batch', row: measured.row, stepsDone, steps: steps.length });
+    }
+    if (stop.aborted) {
+      status = 'interrupted';
+      stopError = stopped('interrupted', '');
     }
   } catch (err) {
-    status = signal?.aborted ? 'interrupted' : 'failed';
-    throw err;
+    if (stop.aborted && !(err instanceof WriteError)) {
+      status = 'interrupted';
+      stopError = stopped('interrupted', '');
+    } else {
+      status = 'failed';
+      if (err instanceof WriteError) stopError = stopped('failed', err.message);
+      else throw err;
+    }
   } finally {
+    await finish();
+  }
+  if (stopError) throw stopError;
+  return { runId, dir, status, batches: readBatches(dir), failures };
+
+  async function finish(): Promise<void> {
     try {
       if (status === 'complete' && config.cleanup) {
         // The measurements are complete and saved: a failed cleanup is worth a warning, not a failed run.
         await cleanup().catch((err: Error) =>
-          emit({ type: 'warning', message: `cleanup failed (${err.message.split('\n')[0]}); delete ${config.keyPrefix}${runId}/ by hand` }),
+          emitEvent({ type: 'warning', message: `cleanup failed (${cleanupReason(err)}); delete ${config.keyPrefix}${runId}/ by hand` }),
         );
       }
     } finally {
       session.endedAt = new Date().toISOString();
       manifest.status = status;
       manifest.endedAt = session.endedAt;
-      writeManifest(dir, manifest);
+      try {
+        writeManifest(dir, manifest);
+      } catch (err) {
+        // Say so rather than hide the first error; the manifest still says "running".
+        emitEvent({ type: 'warning', message: `the manifest could not record the run's end: ${(err as Error).message}` });
+      }
       await Promise.allSettled(Object.values(clients).flatMap((c) => [c.store.close(), c.endpoint.close()]));
-      emit({ type: 'end', status });
+      emitEvent({ type: 'end', status });
     }
-  }
-  return { runId, dir, status, batches: readBatches(dir) };
-
-  async function runStep(step: Step, batchItems: ImageItem[]): Promise<BatchRow> {
-    const { store, endpoint } = clients[step.platform];
-    const rows: RequestRow[] = [];
-    const uploaded = new Map<string, { sha: string; size: number }>();
-    const bytes = batchItems.reduce((s, i) => s + i.size, 0);
-    const startedAt = new Date().toISOString();
-    const record = (phase: Phase, key: string, rec: CallRecord, detections: number | null = null) => {
-      rows.push({
-        run: runId,
-        platform: step.platform,
-        batch: step.batch,
-        phase,
-        key,
-        bytes: rec.bytes,
-        startedAt: rec.startedAt,
-        monoStartMs: rec.startedMono - t0,
-        durationMs: rec.durationMs,
-        ttfbMs: rec.ttfbMs ?? null,
-        attempts: rec.attempts,
-        ok: rec.ok,
-        errorCode: rec.ok ? null : (rec.errorCode ?? 'Error'),
-        detections,
-      });
-    };
-    const progress = (phase: Phase) => {
-      let n = 0;
-      let failures = 0;
-      let phaseBytes = 0;
-      return (ok: boolean, b: number) => {
-        n += 1;
-        if (!ok) failures += 1;
-        phaseBytes += b;
-        emit({ type: 'phase', platform: step.platform, batch: step.batch, phase, done: n, total: batchItems.length, failures, bytes: phaseBytes });
-      };
-    };
-
-    if (config.phases.includes('upload')) {
-      const tick = progress('upload');
-      await forEachLimit(batchItems, config.concurrency.upload, async (item) => {
-        const body = await item.read();
-        const key = keyOf(step, item);
-        uploaded.set(key, { sha: sha256(body), size: body.length });
-        const rec = await store.put(key, body, body.length);
-        record('upload', key, rec);
-        tick(rec.ok, rec.bytes);
-      }, signal);
-    }
-    if (config.phases.includes('download')) {
-      const tick = progress('download');
-      await forEachLimit(batchItems, config.concurrency.download, async (item) => {
-        const key = keyOf(step, item);
-        const got = await store.get(key);
-        let rec = got.record;
-        const expected = uploaded.get(key);
-        // A download that does not return exactly what was uploaded is a failed request, never silent.
-        if (rec.ok && expected && (got.body?.length !== expected.size || sha256(got.body) !== expected.sha)) {
-          rec = { ...rec, ok: false, errorCode: 'ChecksumMismatch' };
-        }
-        record('download', key, rec);
-        tick(rec.ok, rec.bytes);
-      }, signal);
-    }
-    if (config.phases.includes('inference')) {
-      const tick = progress('inference');
-      await forEachLimit(batchItems, config.concurrency.inference, async (item) => {
-        // Read again rather than kept from the upload: a 1024-image batch would hold ~160 MB.
-        const body = await item.read();
-        const result = await endpoint.invoke(body, item.contentType);
-        record('inference', item.name, result.record, result.response?.detections.length ?? null);
-        tick(result.record.ok, result.record.bytes);
-      }, signal);
-    }
-
-    const metrics = batchMetrics(rows, { images: batchItems.length, bytes });
-    const row: BatchRow = {
-      run: runId,
-      platform: step.platform,
-      batch: step.batch,
-      warmup: step.batch < config.warmupBatches,
-      status: metrics.failures > config.failureTolerance * metrics.requests ? 'failed' : 'ok',
-      images: batchItems.length,
-      bytes,
-      ...metrics,
-      startedAt,
-    };
-    appendBatch(dir, rows, row);
-    return row;
   }
 
   async function cleanup(): Promise<void> {
     if (!config.phases.includes('upload')) return;
     for (const name of platformNames) {
       // Only this run's own prefix: never anything else in the bucket or container.
-      const prefix = `${config.keyPrefix}${runId}/${name}/`;
+      const prefix = platformPrefix(config.keyPrefix, runId, name);
       const keys = await clients[name].store.list(prefix);
       const deleted = keys.length ? await clients[name].store.delete(keys.filter((k) => k.startsWith(prefix))) : 0;
-      emit({ type: 'cleanup', platform: name, deleted });
+      emitEvent({ type: 'cleanup', platform: name, deleted });
     }
   }
+}
+
+/** Why a cleanup failed, in one line: the SDK's error name and message, and the HTTP status when there is one. */
+function cleanupReason(err: Error & { $metadata?: { httpStatusCode?: number }; statusCode?: number; code?: string }): string {
+  const status = err.$metadata?.httpStatusCode ?? err.statusCode;
+  const name = err.code ?? err.name;
+  const message = (err.message || '(no message)').split('\n')[0];
+  return `${name && name !== 'Error' ? `${name}: ` : ''}${message}${status ? ` (HTTP ${status})` : ''}`;
 }

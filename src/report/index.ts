@@ -8,7 +8,8 @@ import path from 'node:path';
 import { analyzeRun, type AnalyzeOptions } from '../analysis/analyze-run';
 import type { AnalysisModel } from '../analysis/model';
 import { UserError } from '../errors';
-import { FILES, readRun, runFolder } from '../experiment/run-store';
+import { writeFileAtomically } from '../durable-files';
+import { FILES, readRun, runFolder, type ReadRunOptions } from '../experiment/run-store';
 import { BrowserNotFoundError, findBrowser, type BrowserFinder } from './browser';
 import { buildReportModel } from './build-model';
 import { renderHtml } from './html';
@@ -40,6 +41,8 @@ export interface RenderReportOptions {
   model?: AnalysisModel;
   findBrowser?: BrowserFinder;
   pdfTimeoutMs?: number;
+  /** A run folder whose files do not add up: refuse (default), or leave those batches out and warn. */
+  invalid?: ReadRunOptions['invalid'];
 }
 
 export interface RenderReportResult {
@@ -59,15 +62,15 @@ export async function renderReport(runDir: string, opts: RenderReportOptions = {
   const template = loadTemplate(opts.templateDir);
   const clock = stopwatch();
 
-  const { manifest, batchRows, requestRows } = readRun(dir);
+  const { manifest, batchRows, requestRows, notes } = readRun(dir, { invalid: opts.invalid });
   if (batchRows.length === 0) throw new UserError(`${runDir} has no completed batches yet (${FILES.batches} is empty): nothing to report`);
   const load = clock();
 
-  const analysis = opts.model ?? analyzeRun({ manifest, batchRows, requestRows }, opts.analysis ?? {});
+  const analysis = opts.model ?? analyzeRun({ manifest, batchRows, requestRows, notes }, opts.analysis ?? {});
   const analyze = clock();
 
   const report = buildReportModel({ manifest, batchRows, requestRows, analysis }, { withStudy: opts.withStudy });
-  const warnings: string[] = [];
+  const warnings: string[] = [...notes];
   if (opts.withStudy && !analysis.study) warnings.push('--with-study: no study reference file (study-reference.yaml) was found, so no study columns are shown.');
   const model = clock();
 
@@ -75,7 +78,7 @@ export async function renderReport(runDir: string, opts: RenderReportOptions = {
   fs.mkdirSync(outDir, { recursive: true });
   const html = await renderHtml(report, { template });
   const htmlPath = path.join(outDir, REPORT_FILES.html);
-  writeAtomic(htmlPath, html);
+  writeFileAtomically(htmlPath, html);
   const htmlMs = clock();
 
   const result: RenderReportResult = { htmlPath, warnings, report, timings: { load, analyze, model, html: htmlMs, pdf: null } };
@@ -93,12 +96,6 @@ export async function renderReport(runDir: string, opts: RenderReportOptions = {
   result.pdfPath = pdfPath;
   result.timings.pdf = clock();
   return result;
-}
-
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
 }
 
 /** Each call returns the ms since the previous call. */

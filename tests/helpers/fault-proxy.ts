@@ -128,8 +128,8 @@ export async function startFaultProxy(upstream: string, shape: ServiceShape, dec
     }
 
     const reply = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-      const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent }, async (r) => {
-        resolve({ status: r.statusCode ?? 502, headers: r.headers, body: await readAll(r) });
+      const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent }, (r) => {
+        readAll(r).then((body) => resolve({ status: r.statusCode ?? 502, headers: r.headers, body }), reject);
       });
       up.on('error', reject);
       up.end(body);

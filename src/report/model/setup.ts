@@ -103,6 +103,13 @@ export function methodologyTable(manifest: RunManifest, analysis: AnalysisModel,
     ['Multiple comparisons', analysis.methods.correction],
     ['Verdict', analysis.methods.verdictRule],
     ['Exclusions', analysis.methods.exclusions],
+    ...(ex.leftOut?.length ? [['Left out of the data', leftOutText(ex.leftOut)] as [string, string]] : []),
   ];
   return keyValueTable('tab-method', 'Experimental protocol and statistical methods of this run.', ['Item', 'Setting'], rows);
+}
+
+/** What reading the run folder left out, briefly: the first three, then how many more. */
+function leftOutText(items: string[]): string {
+  const shown = items.slice(0, 3).join('; ');
+  return items.length > 3 ? `${shown}; and ${items.length - 3} more (cloudbench analyze lists them all)` : shown;
 }

@@ -1,0 +1,150 @@
+/**
+ * File writes a run folder can trust: every byte checked (a short write is an error, not a torn
+ * row), appends fsynced before they count, whole-file replacements atomic (temp file in the same
+ * folder, fsync, rename) with the temp file removed on any failure.
+ *
+ * Hand-written rather than write-file-atomic: that package (npm's) ignores the byte count
+ * writeSync returns, and its current major needs Node 22.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from './errors';
+
+const CAUSES: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'the path is a folder',
+  EFBIG: 'the file is too large for the file system',
+  EIO: 'input/output error on the device',
+};
+
+/** A write that failed; the message names the file and the cause in words. */
+export class WriteError extends UserError {
+  override name = 'WriteError';
+  constructor(
+    readonly file: string,
+    readonly code: string,
+    detail: string,
+  ) {
+    super(`cannot write ${file}: ${detail}`);
+  }
+}
+
+export function describeWriteError(err: unknown): { code: string; detail: string } {
+  if (err instanceof WriteError) return { code: err.code, detail: err.message };
+  const e = err as NodeJS.ErrnoException;
+  const code = e?.code ?? 'EIO';
+  return { code, detail: `${CAUSES[code] ?? e?.message ?? String(err)} (${code})` };
+}
+
+function fail(file: string, err: unknown): never {
+  if (err instanceof WriteError) throw err;
+  const { code, detail } = describeWriteError(err);
+  throw new WriteError(file, code, detail);
+}
+
+/** Writes all of `data` at the fd's position; fewer bytes written than given is an error. */
+export function writeFully(fd: number, data: Buffer, file: string): void {
+  const written = fs.writeSync(fd, data, 0, data.length);
+  if (written !== data.length) {
+    throw new WriteError(file, 'SHORT_WRITE', `only ${written} of ${data.length} bytes were written (is the disk full?)`);
+  }
+}
+
+/** Appends `text` and fsyncs, so it is on disk when this returns. */
+export function appendDurably(file: string, text: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'a');
+    writeFully(fd, Buffer.from(text, 'utf8'), file);
+    fs.fsyncSync(fd);
+  } catch (err) {
+    fail(file, err);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Replaces `file` with what `write` puts into a temp file next to it: fsync, then rename, so
+ * readers see the old or the new file, never half of one. The temp file never outlives a failure.
+ */
+export function replaceFileAtomically(file: string, write: (fd: number) => void): void {
+  const tmp = `${file}.tmp`;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'w');
+    write(fd);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    fail(file, err);
+  }
+}
+
+export function writeFileAtomically(file: string, text: string): void {
+  replaceFileAtomically(file, (fd) => writeFully(fd, Buffer.from(text, 'utf8'), file));
+}
+
+/**
+ * For a small file that must be updated even on a full disk (the manifest's final status): the
+ * atomic way first; if there is no room for a second copy, rewrite it in place, which needs no
+ * new blocks when the new text is not much longer than the old.
+ */
+export function writeFileAtomicallyOrInPlace(file: string, text: string): void {
+  try {
+    writeFileAtomically(file, text);
+  } catch (err) {
+    const code = (err as WriteError).code;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT' && code !== 'SHORT_WRITE') throw err;
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(file, 'r+');
+      const data = Buffer.from(text, 'utf8');
+      fs.ftruncateSync(fd, 0);
+      writeFully(fd, data, file);
+      fs.fsyncSync(fd);
+    } catch (inner) {
+      fail(file, inner);
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+}
+
+/**
+ * Checks before any work that files can be created in `dir` (made if missing): a probe file is
+ * written and removed. `what` names the option, e.g. "--out". Throws a one-line UserError.
+ */
+export function ensureWritableDir(dir: string, what: string): string {
+  const abs = path.resolve(dir);
+  try {
+    if (fs.existsSync(abs) && !fs.statSync(abs).isDirectory()) {
+      throw new UserError(`${what}: ${dir} is a file, not a folder`);
+    }
+    fs.mkdirSync(abs, { recursive: true });
+    const probe = path.join(abs, `.cloudbench-write-check-${process.pid}`);
+    fs.writeFileSync(probe, 'x');
+    fs.rmSync(probe, { force: true });
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${what}: cannot write to ${dir}: ${describeWriteError(err).detail}`);
+  }
+  return abs;
+}
+
+/** Like ensureWritableDir for an output file: its folder must be writable and it must not be a folder. */
+export function ensureWritableFile(file: string, what: string): string {
+  const abs = path.resolve(file);
+  if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) throw new UserError(`${what}: ${file} is a folder, not a file`);
+  ensureWritableDir(path.dirname(abs), what);
+  return abs;
+}

@@ -1,0 +1,156 @@
+/**
+ * One platform × batch of the study's protocol: upload every image, download it back (verifying
+ * the bytes), run inference on it; one row per request and the batch row computed from them.
+ * Nothing is written here: the runner appends the rows and then seals the batch.
+ */
+import { createHash } from 'node:crypto';
+import type { ExperimentConfig, Phase } from '../config/experiment';
+import { forEachLimit } from '../concurrency';
+import type { ImageItem } from '../datasets/types';
+import type { CallRecord, InferenceEndpoint, ObjectStore } from '../targets/types';
+import { objectKey } from './object-keys';
+import type { Step } from './plan';
+import { batchMetrics, type BatchRow, type RequestRow } from './records';
+
+export interface PlatformClients {
+  store: ObjectStore;
+  endpoint: InferenceEndpoint;
+}
+
+export interface PhaseProgress {
+  phase: Phase;
+  done: number;
+  total: number;
+  failures: number;
+  bytes: number;
+}
+
+export interface BatchContext {
+  runId: string;
+  config: ExperimentConfig;
+  /** Monotonic origin of the session: request rows' monoStartMs count from it. */
+  t0: number;
+  clients: PlatformClients;
+  /** Start no new request once aborted (the batch is then abandoned, unsealed). */
+  stop: AbortSignal;
+  /** Ends the requests in flight. */
+  abort: AbortSignal;
+  onProgress(p: PhaseProgress): void;
+}
+
+function sha256(buf: Buffer): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+/** A failed request, with the reason the row's errorCode abbreviates (for the run's summary). */
+export interface FailedRequest {
+  platform: string;
+  batch: number;
+  phase: Phase;
+  key: string;
+  errorCode: string;
+  errorMessage: string;
+}
+
+export interface MeasuredBatch {
+  rows: RequestRow[];
+  row: BatchRow;
+  /** The batch's first few failed requests. */
+  failed: FailedRequest[];
+}
+
+const FAILED_EXAMPLES = 5;
+
+/** Measures one step. Rejects (AbortError) when stopped before the batch is complete. */
+export async function measureBatch(ctx: BatchContext, step: Step, items: ImageItem[]): Promise<MeasuredBatch> {
+  const { config, clients, runId } = ctx;
+  const rows: RequestRow[] = [];
+  const failed: FailedRequest[] = [];
+  const uploaded = new Map<string, { sha: string; size: number }>();
+  const bytes = items.reduce((s, i) => s + i.size, 0);
+  const startedAt = new Date().toISOString();
+  const call = { signal: ctx.abort };
+  const keyOf = (item: ImageItem) => objectKey(config.keyPrefix, runId, step.platform, step.batch, item.name);
+
+  const record = (phase: Phase, key: string, rec: CallRecord, detections: number | null = null) => {
+    rows.push({
+      run: runId,
+      platform: step.platform,
+      batch: step.batch,
+      phase,
+      key,
+      bytes: rec.bytes,
+      startedAt: rec.startedAt,
+      monoStartMs: rec.startedMono - ctx.t0,
+      durationMs: rec.durationMs,
+      ttfbMs: rec.ttfbMs ?? null,
+      attempts: rec.attempts,
+      ok: rec.ok,
+      errorCode: rec.ok ? null : (rec.errorCode ?? 'Error'),
+      detections,
+    });
+    if (!rec.ok && failed.length < FAILED_EXAMPLES) {
+      failed.push({ platform: step.platform, batch: step.batch, phase, key, errorCode: rec.errorCode ?? 'Error', errorMessage: rec.errorMessage ?? '' });
+    }
+  };
+  const progress = (phase: Phase) => {
+    const p: PhaseProgress = { phase, done: 0, total: items.length, failures: 0, bytes: 0 };
+    return (ok: boolean, b: number) => {
+      p.done += 1;
+      if (!ok) p.failures += 1;
+      p.bytes += b;
+      ctx.onProgress({ ...p });
+    };
+  };
+
+  if (config.phases.includes('upload')) {
+    const tick = progress('upload');
+    await forEachLimit(items, config.concurrency.upload, async (item) => {
+      const body = await item.read();
+      const key = keyOf(item);
+      uploaded.set(key, { sha: sha256(body), size: body.length });
+      const rec = await clients.store.put(key, body, body.length, call);
+      record('upload', key, rec);
+      tick(rec.ok, rec.bytes);
+    }, ctx.stop);
+  }
+  if (config.phases.includes('download')) {
+    const tick = progress('download');
+    await forEachLimit(items, config.concurrency.download, async (item) => {
+      const key = keyOf(item);
+      const got = await clients.store.get(key, call);
+      let rec = got.record;
+      const expected = uploaded.get(key);
+      // A download that does not return exactly what was uploaded is a failed request, never silent.
+      if (rec.ok && expected && (got.body?.length !== expected.size || sha256(got.body) !== expected.sha)) {
+        rec = { ...rec, ok: false, errorCode: 'ChecksumMismatch', errorMessage: `${got.body?.length ?? 0} bytes back, not the ${expected.size} uploaded` };
+      }
+      record('download', key, rec);
+      tick(rec.ok, rec.bytes);
+    }, ctx.stop);
+  }
+  if (config.phases.includes('inference')) {
+    const tick = progress('inference');
+    await forEachLimit(items, config.concurrency.inference, async (item) => {
+      // Read again rather than kept from the upload: a 1024-image batch would hold ~160 MB.
+      const body = await item.read();
+      const result = await clients.endpoint.invoke(body, item.contentType, call);
+      record('inference', item.name, result.record, result.response?.detections.length ?? null);
+      tick(result.record.ok, result.record.bytes);
+    }, ctx.stop);
+  }
+
+  const metrics = batchMetrics(rows, { images: items.length, bytes });
+  const row: BatchRow = {
+    run: runId,
+    platform: step.platform,
+    batch: step.batch,
+    warmup: step.batch < config.warmupBatches,
+    status: metrics.failures > config.failureTolerance * metrics.requests ? 'failed' : 'ok',
+    images: items.length,
+    bytes,
+    ...metrics,
+    startedAt,
+  };
+  return { rows, row, failed };
+}
