@@ -132,7 +132,13 @@ export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
     }
     throw err;
   } finally {
+    // The run has ended; a further Ctrl-C while the stack shuts down (a second or two) changes nothing.
+    const ignore = () => {};
+    process.on('SIGINT', ignore);
+    process.on('SIGTERM', ignore);
     await stack?.stop();
+    process.off('SIGINT', ignore);
+    process.off('SIGTERM', ignore);
   }
 }
 

@@ -51,15 +51,25 @@ export function watchInterrupts(opts: InterruptOptions): Interrupts {
   if (opts.signal?.aborted) onStop();
   if (opts.abortSignal?.aborted) onAbort();
   // While these listeners exist Node does not exit on SIGINT: the run ends itself, cleanly.
-  const handle = opts.handleSignals !== false;
-  if (handle) for (const s of SIGNALS) process.on(s, escalate);
+  // Added on the next turn, never synchronously: tslab runs a notebook cell's synchronous part
+  // under vm's breakOnSigint, and a SIGINT listener added inside that window leaves the process
+  // with the default action afterwards, so the next kernel interrupt would kill the kernel.
+  let listening = false;
+  let disposed = false;
+  const listen = setImmediate(() => {
+    if (disposed || opts.handleSignals === false) return;
+    listening = true;
+    for (const s of SIGNALS) process.on(s, escalate);
+  });
   return {
     stop: stop.signal,
     abort: abort.signal,
     dispose() {
+      disposed = true;
+      clearImmediate(listen);
       opts.signal?.removeEventListener('abort', onStop);
       opts.abortSignal?.removeEventListener('abort', onAbort);
-      if (handle) for (const s of SIGNALS) process.off(s, escalate);
+      if (listening) for (const s of SIGNALS) process.off(s, escalate);
     },
   };
 }

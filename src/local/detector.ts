@@ -152,7 +152,8 @@ export async function createDetector(options: DetectorOptions = {}): Promise<Det
     let width: number | undefined;
     let height: number | undefined;
     try {
-      const meta = await sharp(image, opts).metadata(); // the header only
+      // The header only, without the pixel limit, so the refusal below can say what the image is.
+      const meta = await sharp(image, { autoOrient: true, limitInputPixels: false }).metadata();
       width = meta.autoOrient?.width ?? meta.width;
       height = meta.autoOrient?.height ?? meta.height;
     } catch (err) {

@@ -48,7 +48,9 @@ async function main(): Promise<void> {
   if (!hasLegacyOpenSsl()) throw new Error('stack host must run with --openssl-legacy-provider (s3rver listings)');
   const ownDataDir = !opts.dataDir;
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-stack-'));
-  if (ownDataDir) cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  // Retried: a service still starting may be writing into it from libuv's thread pool meanwhile.
+  const removeDataDir = () => fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+  if (ownDataDir) cleanups.push(removeDataDir);
   fs.mkdirSync(path.join(dataDir, 's3'), { recursive: true });
   fs.mkdirSync(path.join(dataDir, 'azurite'), { recursive: true });
 
@@ -63,9 +65,9 @@ async function main(): Promise<void> {
   };
   const azuremlKey = randomBytes(24).toString('base64url');
 
-  // A service that fails to start ends this process; its half-written data must not stay behind.
-  process.once('exit', (code) => {
-    if (code !== 0 && ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  // However the process ends (a failed start, a stop mid-start), its own data must not stay behind.
+  process.once('exit', () => {
+    if (ownDataDir) removeDataDir();
   });
   // Each service is registered for closing as soon as it is up, so a stop during start-up closes it.
   const started = <T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> =>
