@@ -9,8 +9,7 @@
  *   `error: <what is wrong>` + `(add --help for usage)`, two lines, exit 1 (the program opts into
  *   that hint with showHelpAfterError; `kind: 'usage'` marks these cases);
  * - progress lines (`Hashing 1/2`) may precede the error line: a command reports progress on stderr.
- * Cases whose table entry says what the product SHOULD do and that fail today are listed in
- * the final report of the session that wrote this file.
+ * A case marked `fails today` states what the product should do; it fails until the product does.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -32,7 +31,6 @@ import { useLocalStack } from './helpers/local-stack';
 const T = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-bad-input-'));
 const p = (...parts: string[]) => path.join(T, ...parts);
 const FILE = p('f', 'file.txt'); // a regular file where a folder is needed
-const OUT = p('out'); // outDir of the configs
 const GOOD = p('d', 'good'); // a valid two-image folder dataset
 const RUNS = p('runs');
 const BASE_RUN = p('runs', 'base');
@@ -117,7 +115,7 @@ function assertOutcome(c: Case, o: Outcome): void {
   for (const [re, what] of FORBIDDEN) assert.doesNotMatch(o.stderr, re, `stderr shows ${what}${shown}`);
   // Every secret in this catalogue's configs contains SECRET.
   for (const s of [/SECRET/, ...(e.secrets ?? [])]) assert.doesNotMatch(o.stderr + o.stdout, new RegExp(s), `a secret is echoed${shown}`);
-  assert.ok(o.ms < (e.maxMs ?? 15_000), `took ${o.ms} ms, not a fast failure${shown}`);
+  if (e.status !== 0) assert.ok(o.ms < (e.maxMs ?? 15_000), `took ${o.ms} ms, not a fast failure${shown}`);
   const lines = o.stderr.trim().split('\n').filter((l) => l !== '' && !PROGRESS.test(l));
   if (e.status === 0) {
     if (e.stdout) assert.match(o.stdout, e.stdout, `stdout${shown}`);
@@ -136,13 +134,40 @@ function assertOutcome(c: Case, o: Outcome): void {
   c.check?.();
 }
 
-/** One describe per category; cases run four at a time, one test each. */
-function catalogue(title: string, cases: Case[]): void {
-  describe(title, { concurrency: 4 }, () => {
-    before(() => cases.forEach((c) => c.setup?.()));
-    for (const c of cases) {
-      test(c.name, { timeout: (c.killMs ?? 20_000) + 10_000 }, async () => assertOutcome(c, await runCase(c)));
+/** At most `n` of the functions given at once, the others queued in call order. */
+function limiter(n: number): <T>(f: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: Array<() => void> = [];
+  return async (f) => {
+    if (active >= n) await new Promise<void>((resolve) => queue.push(resolve));
+    active++;
+    try {
+      return await f();
+    } finally {
+      active--;
+      queue.shift()?.();
     }
+  };
+}
+
+/**
+ * One describe per category, one test per case. The commands of every category run in one pool,
+ * four at a time, in table order, started by the first test: a test waits for its own command.
+ */
+const ALL: Case[] = [];
+let outcomes: Map<Case, Promise<Outcome>> | undefined;
+function outcomeOf(c: Case): Promise<Outcome> {
+  if (!outcomes) {
+    ALL.forEach((x) => x.setup?.());
+    const pool = limiter(4);
+    outcomes = new Map(ALL.map((x) => [x, pool(() => runCase(x))]));
+  }
+  return outcomes.get(c)!;
+}
+function catalogue(title: string, cases: Case[]): void {
+  ALL.push(...cases);
+  describe(title, () => {
+    for (const c of cases) test(c.name, { timeout: 120_000 }, async () => assertOutcome(c, await outcomeOf(c)));
   });
 }
 
@@ -160,9 +185,7 @@ catalogue('1. commands and options', [
   cli('unknown command', ['frobnicate'], usage(/unknown command 'frobnicate'/)),
   cli('unknown option', ['run', '--frobnicate'], usage(/unknown option '--frobnicate'/)),
   cli('missing argument of analyze', ['analyze'], usage(/missing required argument 'run-dir'/)),
-  cli('missing argument of dataset manifest', ['dataset', 'manifest'], usage(/missing required argument 'dir'/)),
   cli('dataset synth without --count', ['dataset', 'synth', '--out', p('syn')], usage(/--count <n>' not specified/)),
-  cli('dataset synth without --out', ['dataset', 'synth', '--count', '2'], usage(/--out <dir>' not specified/)),
   cli('--batches without its value', ['run', '--batches'], usage(/option '--batches <n>' argument missing/)),
   cli('--batches 0', ['run', '--batches', '0'], fail(/--batches takes a whole number ≥ 1, got 0/)),
   cli('--batches abc', ['run', '--batches', 'abc'], fail(/--batches takes a whole number ≥ 1, got abc/)),
@@ -173,42 +196,42 @@ catalogue('1. commands and options', [
   cli('--alpha abc', ['report', BASE_RUN, '--alpha', 'abc'], fail(/--alpha .* got abc/)),
   cli('notebook run --timeout 0', ['notebook', 'run', NB, '--timeout', '0'], fail(/--timeout takes a whole number ≥ 1, got 0/)),
   cli('dataset synth --count 0', ['dataset', 'synth', '--count', '0', '--out', p('syn')], fail(/--count takes a whole number ≥ 1, got 0/)),
+  // fails today: the generator's own message names no option, after --out was created.
   cli('dataset synth --count over the maximum', ['dataset', 'synth', '--count', '20000000', '--out', p('syn-max')], fail(/--count .*1000000.*20000000/)),
   cli('dataset synth --seed -1', ['dataset', 'synth', '--count', '1', '--seed', '-1', '--out', p('syn')], fail(/--seed takes a whole number ≥ 0, got -1/)),
+  // fails today: Number('') is 0, so an empty value (`--seed "$SEED"`, SEED unset) silently means seed 0.
   cli('dataset synth --seed "" (an unset variable)', ['dataset', 'synth', '--count', '1', '--seed', '', '--out', p('syn-empty')], fail(/--seed takes a whole number ≥ 0/)),
+  // fails today: as --count over the maximum.
   cli('dataset synth --seed over 2^32', ['dataset', 'synth', '--count', '1', '--seed', '5000000000', '--out', p('syn')], fail(/--seed .*4294967295/)),
   cli('stack up --s3-port 70000', ['stack', 'up', '--s3-port', '70000'], fail(/--s3-port takes a whole number from 0 to 65535, got 70000/)),
-  cli('stack up --blob-port -1', ['stack', 'up', '--blob-port', '-1'], fail(/--blob-port .* got -1/)),
   cli('stack up --inference-port http', ['stack', 'up', '--inference-port', 'http'], fail(/--inference-port .* got http/)),
   cli('report --format xml', ['report', BASE_RUN, '--format', 'xml'], fail(/--format takes html, pdf or html,pdf; got "xml"/)),
   cli('report --format html,svg', ['report', BASE_RUN, '--format', 'html,svg'], fail(/--format .*"html,svg"/)),
-  cli('report --format ""', ['report', BASE_RUN, '--format', ''], fail(/--format .*""/)),
   cli('report --template folder missing', ['report', BASE_RUN, '--template', p('nope')], fail(/--template: folder .*nope does not exist/)),
   cli('analyze --templates folder missing', ['analyze', BASE_RUN, '--templates', p('nope')], fail(/--templates: folder .*nope does not exist/)),
   cli('run with neither --config nor --local', ['run'], fail(/say what to run: --config FILE, or --local/)),
   cli('run --resume of an unknown run id', ['run', '--resume', '20990101-000000-dead'], fail(/no run "20990101-000000-dead" found/)),
   cli('analyze a folder that does not exist', ['analyze', p('nope')], fail(/run folder .*nope does not exist/)),
+  // fails today (and report): says the file "does not exist".
   cli('analyze a file', ['analyze', FILE], fail(/file\.txt is a file, not a (run )?folder/)),
   cli('analyze a folder without manifest.json', ['analyze', notFolder], fail(/nomanifest is not a cloudbench run folder \(no manifest\.json\)/)),
   cli('report a folder that does not exist', ['report', p('nope'), '--format', 'html'], fail(/run folder .*nope does not exist/)),
   cli('report a file', ['report', FILE, '--format', 'html'], fail(/file\.txt is a file, not a (run )?folder/)),
   cli('report a folder without manifest.json', ['report', notFolder, '--format', 'html'], fail(/nomanifest is not a cloudbench run folder/)),
-  cli('notebook run of a missing file', ['notebook', 'run', p('nope.ipynb')], fail(/notebook .*nope\.ipynb/)),
+  // fails today: says "cannot read notebook …: ENOENT", an errno code instead of words.
+  cli('notebook run of a missing file', ['notebook', 'run', p('nope.ipynb')], fail(/notebook .*nope\.ipynb.*(does not exist|no such file)/)),
   cli('notebook run of a JSON file that is no notebook', ['notebook', 'run', p('f', 'not-a-notebook.json')], fail(/not-a-notebook\.json is not a Jupyter notebook/)),
   cli('notebook run of a broken .ipynb', ['notebook', 'run', p('f', 'broken.ipynb')], fail(/broken\.ipynb is not a notebook \(invalid JSON\)/)),
   cli('notebook run -p without =', ['notebook', 'run', NB, '-p', 'batches'], fail(/-p takes key=value, got "batches"/)),
-  cli('notebook run -p with a bad name', ['notebook', 'run', NB, '-p', '1x=2'], fail(/-p 1x: not a valid TypeScript identifier/)),
   cli('notebook run -p of a notebook without parameters', ['notebook', 'run', NB, '-p', 'batches=2'], fail(/no cell tagged "parameters"/)),
   cli('dataset manifest of a missing folder', ['dataset', 'manifest', p('nope')], fail(/Dataset folder .*nope does not exist/)),
   cli('dataset manifest of an empty folder', ['dataset', 'manifest', p('f', 'empty')], fail(/empty contains no \.jpg, \.jpeg or \.png files \(it is empty\)/)),
   cli('dataset manifest of a file', ['dataset', 'manifest', FILE], fail(/file\.txt is a file, not a folder/)),
   // Not errors: the catalogue tells them apart.
   cli('not an error: stack down with none running', ['stack', 'down'], { status: 0, stdout: /^No detached local stack was running\.\n$/ }),
-  cli('not an error: stack status with none running', ['stack', 'status'], { status: 0, stdout: /^No detached local stack is running\./ }),
   cli('not an error: stack status --json', ['stack', 'status', '--json'], { status: 0, stdout: /^\{"running":false\}\n$/ }),
   cli('not an error: --version', ['--version'], { status: 0, stdout: /^\d+\.\d+\.\d+\n$/ }),
   cli('not an error: analyze a valid run', ['analyze', BASE_RUN], { status: 0, stdout: /Analysis of run 20250101-120000-f1x7/ }),
-  cli('not an error: dataset manifest of a valid folder', ['dataset', 'manifest', GOOD, '--json'], { status: 0, stdout: /"count":2,/ }),
 ]);
 
 // --- 2. Output paths -----------------------------------------------------------------------------
@@ -216,7 +239,8 @@ catalogue('1. commands and options', [
 catalogue('2. output paths', [
   cli('run --out under a regular file', ['run', '--local', '--out', `${FILE}/runs`], fail(/--out: cannot write to .*file\.txt\/runs: a part of the path is a file/, { maxMs: 5000 })),
   cli('run --out an existing file', ['run', '--local', '--out', FILE], fail(/--out: .*file\.txt is a file, not a folder/, { maxMs: 5000 }), { check: unchanged(FILE) }),
-  cli('run --out under /proc', ['run', '--local', '--out', `${PROC}/runs`], fail(/--out: cannot write to \/proc\/cloudbench-bad-input-\d+\/runs/, { maxMs: 5000 }), { killMs: 8000, check: absent(PROC) }),
+  // fails today (and the other /proc cases but notebook run): Node 20's recursive mkdir loops forever there.
+  cli('run --out under /proc', ['run', '--local', '--out', `${PROC}/runs`], fail(/--out: cannot write to \/proc\/cloudbench-bad-input-\d+\/runs/, { maxMs: 5000 }), { killMs: 5000, check: absent(PROC) }),
   cli('run --out on a read-only place', ['run', '--local', '--out', SYS], fail(/--out: cannot write to \/sys\/cloudbench-bad-input-\d+: (operation not permitted|permission denied|the file system is read-only)/, { maxMs: 5000 }), { check: absent(SYS) }),
   cli('config outDir an existing file', ['run', '--config', p('c', 'outdir-file.json')], fail(/outDir: .*file\.txt is a file, not a folder/), {
     setup: () => writeConfig('outdir-file.json', { ...BASE, outDir: FILE }), check: unchanged(FILE),
@@ -226,24 +250,25 @@ catalogue('2. output paths', [
   cli('report --out on a read-only place', ['report', BASE_RUN, '--out', SYS], fail(/--out: cannot write to \/sys\/cloudbench-bad-input-\d+: /), { check: absent(SYS) }),
   cli('dataset synth --out under a regular file', ['dataset', 'synth', '--count', '1', '--out', `${FILE}/imgs`], fail(/--out: cannot write to .*file\.txt\/imgs: a part of the path is a file/)),
   cli('dataset synth --out an existing file', ['dataset', 'synth', '--count', '1', '--out', FILE], fail(/--out: .*file\.txt is a file, not a folder/), { check: unchanged(FILE) }),
-  cli('dataset synth --out under /proc', ['dataset', 'synth', '--count', '1', '--out', `${PROC}/imgs`], fail(/--out: cannot write to \/proc\/cloudbench-bad-input-\d+\/imgs/), { killMs: 8000, check: absent(PROC) }),
+  cli('dataset synth --out under /proc', ['dataset', 'synth', '--count', '1', '--out', `${PROC}/imgs`], fail(/--out: cannot write to \/proc\/cloudbench-bad-input-\d+\/imgs/), { killMs: 5000, check: absent(PROC) }),
   cli('dataset synth --out on a read-only place', ['dataset', 'synth', '--count', '1', '--out', SYS], fail(/--out: cannot write to \/sys\/cloudbench-bad-input-\d+: /), { check: absent(SYS) }),
   cli('notebook run --out under a regular file', ['notebook', 'run', NB, '--out', `${FILE}/out.ipynb`], fail(/--out: .*file\.txt is a file, not a folder/)),
   cli('notebook run --out an existing folder', ['notebook', 'run', NB, '--out', p('f', 'empty')], fail(/--out: .*empty is a folder, not a file/)),
   cli('notebook run --out on a read-only place', ['notebook', 'run', NB, '--out', `${SYS}.ipynb`], fail(/--out: cannot write to \/sys: /), { check: absent(`${SYS}.ipynb`) }),
+  // fails today: shows Node's raw message with the internal probe file's name.
   cli('notebook run --out under /proc', ['notebook', 'run', NB, '--out', `${PROC}.ipynb`], fail(/--out: cannot write to \/proc: /), { check: absent(`${PROC}.ipynb`) }),
   cli('kernel-install --dir under a regular file', ['notebook', 'kernel-install', '--dir', `${FILE}/jupyter`], fail(/--dir: cannot write to .*file\.txt\/jupyter: a part of the path is a file/)),
   cli('kernel-install --dir an existing file', ['notebook', 'kernel-install', '--dir', FILE], fail(/--dir: .*file\.txt is a file, not a folder/), { check: unchanged(FILE) }),
   cli('kernel-install --dir on a read-only place', ['notebook', 'kernel-install', '--dir', SYS], fail(/--dir: cannot write to \/sys\/cloudbench-bad-input-\d+: /), { check: absent(SYS) }),
-  cli('kernel-install --dir under /proc', ['notebook', 'kernel-install', '--dir', `${PROC}/jupyter`], fail(/--dir: cannot write to \/proc\/cloudbench-bad-input-\d+\/jupyter/), { killMs: 8000, check: absent(PROC) }),
+  cli('kernel-install --dir under /proc', ['notebook', 'kernel-install', '--dir', `${PROC}/jupyter`], fail(/--dir: cannot write to \/proc\/cloudbench-bad-input-\d+\/jupyter/), { killMs: 5000, check: absent(PROC) }),
 ]);
 
 // --- 3. Config file fields -----------------------------------------------------------------------
 
 const S3 = { type: 's3', bucket: 'bench-bucket', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'SECRET-S3-KEY' } };
 const HTTP = { type: 'http', url: 'http://127.0.0.1:9/score', headers: { 'x-api-key': 'SECRET-HEADER' } };
-const BASE = { platforms: { aws: { storage: S3, inference: HTTP } }, dataset: { type: 'folder', path: GOOD }, outDir: OUT };
-const LOCAL = { platforms: { aws: 'local:aws', azure: 'local:azure' }, dataset: { type: 'folder', path: GOOD }, outDir: OUT };
+const BASE = { platforms: { aws: { storage: S3, inference: HTTP } }, dataset: { type: 'folder', path: GOOD } };
+const LOCAL = { platforms: { aws: 'local:aws', azure: 'local:azure' }, dataset: { type: 'folder', path: GOOD } };
 const storage = (s: object) => ({ platforms: { aws: { storage: s, inference: HTTP } } });
 const inference = (i: object) => ({ platforms: { aws: { storage: S3, inference: i } } });
 
@@ -264,30 +289,27 @@ function config(name: string, patch: object | { file: string; text: string }, li
 const YAML_PLATFORMS = 'platforms:\n  aws: {storage: {type: s3, bucket: b-1, region: eu-west-1}, inference: {type: http, url: "http://127.0.0.1:9/s"}}\n';
 
 catalogue('3. config file fields', [
+  // fails today (both YAML cases): the parser's multi-line excerpt, with the secret on it, is printed.
   config('YAML that does not parse (a secret on the line)', { file: 'syntax.yaml', text: `${YAML_PLATFORMS}  azure: {storage: {type: s3, bucket: b-2\n  key: "SECRET-YAML-KEY\n` }, /syntax\.yaml is not valid YAML: .*line \d+/),
   config('YAML with a duplicated key', { file: 'dup.yaml', text: `${YAML_PLATFORMS}batchSize: 4\nbatchSize: 8\n` }, /dup\.yaml is not valid YAML: .*(unique|duplicate).*line 4/i),
   config('JSON with a trailing comma', { file: 'comma.json', text: '{"batchSize": 4,}' }, /comma\.json is not valid JSON/),
+  // fails today: V8's message quotes the text around the error, the secret with it.
   config('JSON with an unquoted secret', { file: 'unquoted.json', text: '{"platforms": {"aws": {"inference": {"type": "azureml", "key": SECRET-JSON-KEY}}}}' }, /unquoted\.json is not valid JSON/),
-  cli('config file that does not exist', ['run', '--config', p('c', 'nope.yaml')], fail(/cannot read config file .*nope\.yaml/)),
+  // fails today: says "cannot read config file …: ENOENT", an errno code instead of words.
+  cli('config file that does not exist', ['run', '--config', p('c', 'nope.yaml')], fail(/config file .*nope\.yaml.*(does not exist|no such file)/)),
   config('a YAML scalar, not a mapping', { file: 'scalar.yaml', text: 'just some words\n' }, /config: expected an object, got "just some words"/),
   config('unknown top-level field', { batchsize: 4 }, /config\.batchsize: unknown field \(accepted: .*batchSize/),
-  config('name a number', { name: 5 }, /config\.name: expected a non-empty string, got 5/),
   config('batchSize 0', { batchSize: 0 }, /config\.batchSize: expected a whole number from 1 to 1000000, got 0/),
-  config('batchSize a string', { batchSize: '32' }, /config\.batchSize: expected a whole number .*got "32"/),
   config('batches -1', { batches: -1 }, /config\.batches: expected a whole number ≥ 1, got -1/),
-  config('batches 2.5', { batches: 2.5 }, /config\.batches: expected a whole number ≥ 1, got 2\.5/),
-  config('warmupBatches -1', { warmupBatches: -1 }, /config\.warmupBatches: expected a whole number ≥ 0, got -1/),
   config('warmupBatches ≥ batches', { batches: 1, warmupBatches: 1 }, /config\.warmupBatches is 1, which leaves none of the 1 batch to measure/),
   config('concurrency 0', { concurrency: 0 }, /config\.concurrency: expected a whole number from 1 to 256, got 0/),
   config('concurrency 1000', { concurrency: 1000 }, /config\.concurrency: expected a whole number from 1 to 256, got 1000/),
   config('concurrency with an unknown phase', { concurrency: { upload: 2, uplaod: 2 } }, /config\.concurrency\.uplaod: unknown field \(accepted: upload, download, inference\)/),
-  config('concurrency.inference 0', { concurrency: { inference: 0 } }, /config\.concurrency\.inference: expected a whole number from 1 to 256, got 0/),
   config('order random', { order: 'random' }, /config\.order: expected one of interleaved, sequential, got "random"/),
   config('seed -1', { seed: -1 }, /config\.seed: expected a whole number ≥ 0, got -1/),
   config('phases []', { phases: [] }, /config\.phases: expected at least one of upload, download, inference/),
   config('phases [download] only', { phases: ['download'] }, /config\.phases: "download" needs "upload"/),
   config('phases [fly]', { phases: ['fly'] }, /config\.phases\[0\]: expected one of upload, download, inference, got "fly"/),
-  config('phases a string', { phases: 'upload' }, /config\.phases: expected a list, got "upload"/),
   config('failureTolerance 2', { failureTolerance: 2 }, /config\.failureTolerance: expected a number from 0 to 1, got 2/),
   config('keyPrefix without the slash', { keyPrefix: 'no-slash' }, /config\.keyPrefix: expected a key prefix .*ending in "\/"/),
   config('cleanup "yes"', { cleanup: 'yes' }, /config\.cleanup: expected true or false, got "yes"/),
@@ -298,7 +320,6 @@ catalogue('3. config file fields', [
   config('timeouts firstByteMs > totalMs', { timeouts: { firstByteMs: 5000, totalMs: 1000 } }, /config\.timeouts: firstByteMs \(5000\) is longer than totalMs \(1000\)/),
   config('timeouts phase block with an unknown key', { timeouts: { inference: { firstbyteMs: 1 } } }, /config\.timeouts\.inference\.firstbyteMs: unknown field/),
   config('timeouts phase block firstByteMs > totalMs', { timeouts: { inference: { totalMs: 10 } } }, /config\.timeouts\.inference: firstByteMs \(60000\) is longer than totalMs \(10\)/),
-  config('timeouts phase block a number', { timeouts: { upload: 5 } }, /config\.timeouts\.upload: expected an object, got 5/),
   config('retry.maxAttempts 0', { retry: { maxAttempts: 0 } }, /config\.retry\.maxAttempts: expected a whole number from 1 to 10, got 0/),
   config('retry.maxAttempts 11', { retry: { maxAttempts: 11 } }, /config\.retry\.maxAttempts: expected a whole number from 1 to 10, got 11/),
   config('retry.baseDelayMs -1', { retry: { baseDelayMs: -1 } }, /config\.retry\.baseDelayMs: expected a whole number from 0 to 60000, got -1/),
@@ -306,7 +327,6 @@ catalogue('3. config file fields', [
   config('platforms empty', { platforms: {} }, /config\.platforms: expected at least one platform/),
   config('platform name "AWS"', { platforms: { AWS: { storage: S3, inference: HTTP } } }, /config\.platforms\.AWS: platform names are 1-32 lowercase letters/),
   config('platform "local:gcp"', { platforms: { gcp: 'local:gcp' } }, /config\.platforms\.gcp: expected "local:aws", "local:azure" or an object .*got "local:gcp"/),
-  config('platform without inference', { platforms: { aws: { storage: S3 } } }, /config\.platforms\.aws\.inference\.type: expected one of sagemaker, azureml, http, got nothing/),
   config('storage type unknown', storage({ type: 'gcs', bucket: 'b-1' }), /config\.platforms\.aws\.storage\.type: expected one of s3, azure-blob, got "gcs"/),
   config('s3 bucket name invalid', storage({ ...S3, bucket: 'My_Bucket' }), /config\.platforms\.aws\.storage\.bucket: expected an S3 bucket name .*got "My_Bucket"/),
   config('s3 without region', storage({ ...S3, region: undefined }), /config\.platforms\.aws\.storage\.region: expected a non-empty string, got nothing/),
@@ -314,13 +334,12 @@ catalogue('3. config file fields', [
   config('s3 unknown field', storage({ ...S3, secretKey: 'SECRET-TYPO' }), /config\.platforms\.aws\.storage\.secretKey: unknown field/),
   config('azure-blob container invalid', storage({ type: 'azure-blob', container: 'Bad--Name', connectionString: 'AccountName=a;AccountKey=SECRET-AZ' }), /config\.platforms\.aws\.storage\.container: expected an Azure container name .*got "Bad--Name"/),
   config('azure-blob without credentials', storage({ type: 'azure-blob', container: 'bench' }), /config\.platforms\.aws\.storage: needs "connectionString", or "accountUrl" with "accountKey" or "sasToken"/),
+  // fails today (and both header cases): a secret field of the wrong type is echoed as "got <value>".
   config('azure-blob accountKey a number (a secret)', storage({ type: 'azure-blob', container: 'bench', accountUrl: 'https://acc.blob.core.windows.net', accountKey: 775533119 }), /config\.platforms\.aws\.storage\.accountKey: expected a non-empty string/, { secrets: ['775533119'] }),
   config('azure-blob connection string malformed', storage({ type: 'azure-blob', container: 'bench', connectionString: 'AccountName=acc;AccountKey=SECRET-AZ' }), /config\.platforms\.aws\.storage: .*(BlobEndpoint|connection string)/i),
   config('inference type unknown', inference({ type: 'vertex', url: 'https://x' }), /config\.platforms\.aws\.inference\.type: expected one of sagemaker, azureml, http, got "vertex"/),
   config('sagemaker without endpointName', inference({ type: 'sagemaker', region: 'eu-west-1' }), /config\.platforms\.aws\.inference\.endpointName: expected a non-empty string, got nothing/),
   config('azureml scoringUri not a URL (secret in the query)', inference({ type: 'azureml', scoringUri: 'my-endpoint/score?code=SECRET123', key: 'SECRET-KEY' }), /config\.platforms\.aws\.inference\.scoringUri: expected an http\(s\) URL/),
-  config('azureml scoringUri ftp:// (secret in the query)', inference({ type: 'azureml', scoringUri: 'ftp://ep.example/score?sig=SECRET123', key: 'SECRET-KEY' }), /config\.platforms\.aws\.inference\.scoringUri: expected an http\(s\) URL/),
-  config('azureml without key', inference({ type: 'azureml', scoringUri: 'https://ep.example/score' }), /config\.platforms\.aws\.inference\.key: expected a non-empty string, got nothing/),
   config('http url with user:password@ malformed', inference({ type: 'http', url: 'http://user:SECRET-PW@bad host/score' }), /config\.platforms\.aws\.inference\.url: expected an http\(s\) URL/),
   config('http headers a list', inference({ type: 'http', url: 'https://x.example/score', headers: ['x-api-key: SECRET-H'] }), /config\.platforms\.aws\.inference\.headers: expected an object/),
   config('http header value a number (a secret)', inference({ type: 'http', url: 'https://x.example/score', headers: { 'x-api-key': 998877665 } }), /config\.platforms\.aws\.inference\.headers\.x-api-key: expected a non-empty string/, { secrets: ['998877665'] }),
@@ -328,12 +347,12 @@ catalogue('3. config file fields', [
   config('dataset type unknown', { dataset: { type: 's3', bucket: 'b-1' } }, /config\.dataset\.type: expected one of folder, synthetic, got "s3"/),
   config('folder dataset without path', { dataset: { type: 'folder' } }, /config\.dataset\.path: expected a non-empty string, got nothing/),
   config('synthetic count 0', { dataset: { type: 'synthetic', count: 0 } }, /config\.dataset\.count: expected a whole number from 1 to 10000000, got 0/),
+  // fails today: the config allows 10,000,000, the generator 1,000,000 and its message names no field.
   config('synthetic count over the generator limit', { dataset: { type: 'synthetic', count: 5_000_000 } }, /config\.dataset\.count: .*1000000/),
   config('${ENV} of an unset variable', inference({ type: 'azureml', scoringUri: 'https://ep.example/score', key: '${CLOUDBENCH_TEST_UNSET_KEY}' }), /config\.platforms\.aws\.inference\.key: environment variable CLOUDBENCH_TEST_UNSET_KEY is not set/),
   config('local platforms without --local', {}, /this config uses the local stack .*add --local/, { base: LOCAL }),
   config('--local: batchSize 0 fails before the stack starts', { batchSize: 0 }, /config\.batchSize: expected a whole number/, { base: LOCAL, args: ['--local'], maxMs: 5000 }),
   config('--local: unknown field fails before the stack starts', { platform: {} }, /config\.platform: unknown field/, { base: LOCAL, args: ['--local'], maxMs: 5000 }),
-  config('--local: a local platform with a typo', { platforms: { aws: 'local:AWS' } }, /config\.platforms\.aws: expected "local:aws", "local:azure"/, { base: LOCAL, args: ['--local'], maxMs: 5000 }),
 ]);
 
 // --- 4. Dataset files ----------------------------------------------------------------------------
@@ -376,16 +395,16 @@ const also = (a: RegExp, b: RegExp) => new RegExp(`${a.source}.*${b.source}`);
  * analyze and report refuse, naming the file and line (and --exclude-invalid, unless the manifest
  * is at fault: nothing can be left out then); with --exclude-invalid, damaged rows are left out.
  */
-function runFolder(what: string, damage: Damage, line: RegExp, at: 'manifest' | 'header' | 'rows'): Case[] {
+function runFolder(what: string, damage: Damage, line: RegExp, at: 'manifest' | 'header' | 'rows', report = false): Case[] {
   const one = (cmd: string[], expect: Expect) => { const d = damaged(damage); return cli(`${cmd[0]} ${what}${cmd.length > 1 ? ` (${cmd.slice(1).join(' ')})` : ''}`, [cmd[0], d.dir, ...cmd.slice(1)], expect, { setup: d.setup }); };
   const refused = fail(at === 'manifest' ? line : also(line, HINT));
+  const rows = at === 'rows';
   return [
     one(['analyze'], refused),
-    one(['report', '--format', 'html'], refused),
-    ...(at === 'rows'
-      ? [one(['analyze', '--exclude-invalid'], { status: 0, stdout: /Analysis of run/, line: /^cloudbench: note: left out: / }),
-         one(['report', '--format', 'html', '--exclude-invalid'], { status: 0, stdout: /HTML: .*report\.html/, line: /^cloudbench: warning: left out: / })]
-      : []),
+    ...(rows ? [one(['analyze', '--exclude-invalid'], { status: 0, stdout: /Analysis of run/, line: /^cloudbench: note: left out: / })] : []),
+    // report reads the run as analyze does (the same check), after loading the slow report stack: a few cases.
+    ...(report ? [one(['report', '--format', 'html'], refused)] : []),
+    ...(report && rows ? [one(['report', '--format', 'html', '--exclude-invalid'], { status: 0, stdout: /HTML: .*report\.html/, line: /^cloudbench: warning: left out: / })] : []),
   ];
 }
 const secretRun = damaged(manifest((m) => {
@@ -397,16 +416,17 @@ const notJsonRun = damaged((d) => fs.writeFileSync(`${d}/manifest.json`, '{"runI
 const otherConfigRun = damaged(manifest((m) => (m.status = 'interrupted')));
 
 catalogue('5. run folders', [
-  ...runFolder('manifest.json not JSON', (d) => fs.writeFileSync(`${d}/manifest.json`, '{"runId": "x",'), /manifest\.json is not valid JSON/, 'manifest'),
+  ...runFolder('manifest.json not JSON', (d) => fs.writeFileSync(`${d}/manifest.json`, '{"runId": "x",'), /manifest\.json is not valid JSON/, 'manifest', true),
   ...runFolder('manifest.json without status and config', manifest((m) => (delete m.status, delete m.config)), /manifest\.json is not a cloudbench run manifest \(missing status, config\)/, 'manifest'),
-  ...runFolder('batches.csv header changed', (d) => lines(`${d}/batches.csv`, (l) => ((l[0] = l[0].replace('uploadS,', 'uploadSecs,')), l)), /batches\.csv line 1: the header is not run,platform,batch/, 'header'),
-  ...runFolder('a batches.csv cell not a number', (d) => lines(`${d}/batches.csv`, (l) => ((l[2] = l[2].replace(',ok,2,', ',ok,two,')), l)), /batches\.csv line 3: images is "two", not a whole number/, 'rows'),
+  ...runFolder('batches.csv header changed', (d) => lines(`${d}/batches.csv`, (l) => ((l[0] = l[0].replace('uploadS,', 'uploadSecs,')), l)), /batches\.csv line 1: the header is not run,platform,batch/, 'header', true),
+  ...runFolder('a batches.csv cell not a number', (d) => lines(`${d}/batches.csv`, (l) => ((l[2] = l[2].replace(',ok,2,', ',ok,two,')), l)), /batches\.csv line 3: images is "two", not a whole number/, 'rows', true),
   ...runFolder('a duplicated batch row', (d) => lines(`${d}/batches.csv`, (l) => [...l.slice(0, -1), l[2], '']), /batches\.csv line 8: azure batch 1 is recorded twice \(also line 3\)/, 'rows'),
   ...runFolder('a requests.jsonl line not JSON', (d) => lines(`${d}/requests.jsonl`, (l) => ((l[4] = '{"run": "20250101'), l)), /requests\.jsonl line 5: is not valid JSON/, 'rows'),
-  ...runFolder('requests.jsonl truncated', (d) => edit(`${d}/requests.jsonl`, (t) => t.slice(0, -40)), /requests\.jsonl line 36: is cut off/, 'rows'),
+  ...runFolder('requests.jsonl truncated', (d) => edit(`${d}/requests.jsonl`, (t) => t.slice(0, -40)), /requests\.jsonl line 36: is cut off/, 'rows', true),
   ...runFolder('a request row removed', (d) => lines(`${d}/requests.jsonl`, (l) => [...l.slice(0, 7), ...l.slice(8)]), /batches\.csv line 3: azure batch 1 does not add up with requests\.jsonl: 2 upload rows expected, 1 found/, 'rows'),
   cli('run --resume of a run whose config held secrets', ['run', '--resume', secretRun.dir], fail(/run damaged-\d+ used secrets that are not stored: resume it with the same --config file/), { setup: secretRun.setup }),
   cli('run --resume of a run whose manifest is not JSON', ['run', '--resume', notJsonRun.dir], fail(/manifest\.json is not valid JSON/), { setup: notJsonRun.setup }),
+  // fails today: says "config.batchSize: …" without saying the config is the one in that manifest.json.
   cli('run --resume of a run whose recorded config is invalid', ['run', '--resume', badConfigRun.dir], fail(/manifest\.json.*config\.batchSize|config\.batchSize.*manifest\.json/), { setup: badConfigRun.setup }),
   cli('run --resume with a different config', ['run', '--resume', otherConfigRun.dir], fail(/cannot resume 20250101-120000-f1x7: the config differs/, { maxMs: 30_000 }), { setup: otherConfigRun.setup, killMs: 40_000 }),
 ]);

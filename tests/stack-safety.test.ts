@@ -17,6 +17,17 @@ import { createInferenceEndpoint, createObjectStore } from '../src/targets/facto
 import { isAlive, ROOT, waitUntil } from './helpers/cli';
 import { useLocalStack } from './helpers/local-stack';
 
+/** The stack host among a process's children (tsx also starts an esbuild service process). */
+function stackHostOf(pid: number): number | undefined {
+  return childrenOf(pid).find((child) => {
+    try {
+      return fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('stack-host.ts');
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Children of a process, from /proc (the stack host is forked by its owner). */
 function childrenOf(pid: number): number[] {
   const out: number[] = [];
@@ -45,7 +56,7 @@ describe('a SIGKILL of the stack\'s owner during start-up', () => {
         { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: 'ignore' },
       );
       let host = 0;
-      await waitUntil(() => (host = childrenOf(owner.pid!)[0] ?? 0) > 0, 20_000, 'the stack host to be forked');
+      await waitUntil(() => (host = stackHostOf(owner.pid!) ?? 0) > 0, 20_000, 'the stack host to be forked');
       await new Promise((r) => setTimeout(r, delayMs));
       owner.kill('SIGKILL');
       await waitUntil(() => !isAlive(host), 15_000, `stack host ${host} to exit after its owner died`);
