@@ -17,7 +17,8 @@ export function buildProgram(): Command {
     .name('cloudbench')
     .description('Measure and compare cloud ML platforms (object storage + inference endpoints) and report like a paper.')
     .version(VERSION)
-    .showHelpAfterError('(add --help for usage)')
+    // Usage errors in the product's one-line form: "cloudbench: unknown option '--x' (add --help for usage)".
+    .configureOutput({ outputError: (str, write) => write(`cloudbench: ${str.trim().replace(/^error: /, '')} (add --help for usage)\n`) })
     .exitOverride();
   registerStackCommands(program);
   registerDatasetCommands(program);

@@ -121,22 +121,35 @@ export function writeFileAtomicallyOrInPlace(file: string, text: string): void {
 }
 
 /**
- * Checks before any work that files can be created in `dir` (made if missing): a probe file is
- * written and removed. `what` names the option, e.g. "--out". Throws a one-line UserError.
+ * Checks before any work that files can be created in `dir`, then makes it if missing. The check
+ * runs in the nearest folder that exists, before anything is created (on Node 20 a recursive
+ * mkdir under /proc never returns). `what` names the option, e.g. "--out". Throws one line.
  */
 export function ensureWritableDir(dir: string, what: string): string {
   const abs = path.resolve(dir);
+  let existing = abs;
+  while (!fs.existsSync(existing)) existing = path.dirname(existing);
+  const fail = (detail: string): never => {
+    throw new UserError(`${what}: cannot write to ${dir}: ${detail}`);
+  };
+  if (!fs.statSync(existing).isDirectory()) {
+    if (existing === abs) throw new UserError(`${what}: ${dir} is a file, not a folder`);
+    fail(`${existing} is a file, not a folder`);
+  }
+  const probe = path.join(existing, `.cloudbench-write-check-${process.pid}`);
   try {
-    if (fs.existsSync(abs) && !fs.statSync(abs).isDirectory()) {
-      throw new UserError(`${what}: ${dir} is a file, not a folder`);
-    }
-    fs.mkdirSync(abs, { recursive: true });
-    const probe = path.join(abs, `.cloudbench-write-check-${process.pid}`);
     fs.writeFileSync(probe, 'x');
-    fs.rmSync(probe, { force: true });
   } catch (err) {
-    if (err instanceof UserError) throw err;
-    throw new UserError(`${what}: cannot write to ${dir}: ${describeWriteError(err).detail}`);
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    // ENOENT on a file in a folder that exists: a pseudo file system (/proc) that takes no new files.
+    fail(code === 'ENOENT' ? `${existing} does not take new files` : describeWriteError(err).detail);
+  } finally {
+    fs.rmSync(probe, { force: true });
+  }
+  try {
+    fs.mkdirSync(abs, { recursive: true });
+  } catch (err) {
+    fail(describeWriteError(err).detail);
   }
   return abs;
 }

@@ -76,7 +76,7 @@ test('the CLI reports bad input in one line, without a stack trace', () => {
 
   const missing = runCli(['run', '--config', path.join(outDir, 'nope.yaml')], env);
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /^cloudbench: cannot read config file .*nope\.yaml: ENOENT\n$/);
+  assert.match(missing.stderr, /^cloudbench: config file .*nope\.yaml does not exist\n$/);
 
   const noTarget = runCli(['run'], env);
   assert.equal(noTarget.status, 1);

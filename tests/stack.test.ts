@@ -71,7 +71,7 @@ describe('cloudbench stack CLI', () => {
       // A second detached stack is refused, not started on top.
       const again = runCli(['stack', 'up', '--detach'], env, 60_000);
       assert.equal(again.status, 1);
-      assert.match(again.stderr, /already running/);
+      assert.match(again.stderr, /^cloudbench: a local stack is already running \(pid \d+, since [^)]+\); stop it with `cloudbench stack down`[^\n]*\n$/);
 
       await t.test('the AWS CLI, an independent client, works against the printed config', (tt) => {
         if (spawnSync('aws', ['--version']).status !== 0) {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { createFolderSource } from '../datasets/folder-source';
+import { MAX_SEED, MAX_SYNTHETIC_COUNT } from '../datasets/types';
 import { ensureWritableDir } from '../durable-files';
 import { computeManifest } from '../datasets/manifest';
 import { load } from './lazy';
@@ -28,9 +29,9 @@ export function registerDatasetCommands(program: Command): void {
   dataset
     .command('synth')
     .description('generate N COCO-like JPEGs (median ~640×480, mean ~160 KB) from the bundled photos, deterministically from a seed')
-    .requiredOption('--count <n>', 'number of images', intOption('--count', 1))
+    .requiredOption('--count <n>', `number of images (at most ${MAX_SYNTHETIC_COUNT})`, intOption('--count', 1, MAX_SYNTHETIC_COUNT))
     .requiredOption('--out <dir>', 'folder to write img-000000.jpg … into')
-    .option('--seed <s>', 'same seed and count give byte-identical files', intOption('--seed', 0), 1)
+    .option('--seed <s>', 'same seed and count give byte-identical files', intOption('--seed', 0, MAX_SEED), 1)
     .option('--json', 'print the dataset manifest as JSON')
     .action(async (o: { count: number; out: string; seed: number; json?: boolean }) => {
       ensureWritableDir(o.out, '--out');

@@ -5,9 +5,10 @@ import { UserError } from '../errors';
 export function intOption(flag: string, min: number, max?: number): (value: string) => number {
   const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max}`;
   return (value: string) => {
-    const n = Number(value);
+    // Number('') is 0: an unset shell variable (--seed "$SEED") must not become a value.
+    const n = value.trim() === '' ? NaN : Number(value);
     if (!Number.isInteger(n) || n < min || (max !== undefined && n > max)) {
-      throw new UserError(`${flag} takes a whole number ${range}, got ${value}`);
+      throw new UserError(`${flag} takes a whole number ${range}, got ${/^\S+$/.test(value) ? value : JSON.stringify(value)}`);
     }
     return n;
   };

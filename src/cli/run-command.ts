@@ -53,7 +53,11 @@ function chooseConfig(o: RunCommandOptions): { config: ExperimentConfig; resumeD
     if (hasRedactedSecret(saved)) {
       throw new UserError(`run ${path.basename(resumeDir)} used secrets that are not stored: resume it with the same --config file`);
     }
-    config = parseExperimentConfig(saved);
+    try {
+      config = parseExperimentConfig(saved);
+    } catch (err) {
+      throw new UserError(`the config saved in ${path.join(resumeDir, 'manifest.json')} is not valid (${(err as Error).message}); resume with --config FILE`);
+    }
   } else if (o.local) config = localDemoConfig();
   else throw new UserError('say what to run: --config FILE, or --local for the two study platforms on the embedded stack');
   if (o.batchSize !== undefined) config.batchSize = o.batchSize;

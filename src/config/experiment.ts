@@ -2,8 +2,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import YAML from 'yaml';
-import type { DatasetConfig } from '../datasets/types';
+import { MAX_SEED, MAX_SYNTHETIC_COUNT, type DatasetConfig } from '../datasets/types';
 import { localPlatforms } from '../local/platforms';
 import type { LocalStackConfig } from '../local/stack-types';
 import { DEFAULT_RETRY, type RetryPolicy } from '../targets/retry';
@@ -231,8 +232,8 @@ function parseDataset(f: Field): DatasetConfig {
   f.onlyKeys(['type', 'count', 'seed', 'cacheDir']);
   return {
     type,
-    count: f.child('count').int({ min: 1, max: 10_000_000 }),
-    seed: f.child('seed').int({ min: 0, default: 1 }),
+    count: f.child('count').int({ min: 1, max: MAX_SYNTHETIC_COUNT }),
+    seed: f.child('seed').int({ min: 0, max: MAX_SEED, default: 1 }),
     ...(f.child('cacheDir').present ? { cacheDir: f.child('cacheDir').string() } : {}),
   };
 }
@@ -295,19 +296,39 @@ export function parseExperimentConfig(raw: Json, env: NodeJS.ProcessEnv = proces
   };
 }
 
+/**
+ * Why a config file does not parse, in one line and without quoting it (a secret may be on the
+ * bad line): the YAML parser's first line says where; for JSON, jsonc-parser (VS Code's) locates
+ * the error, since V8's message quotes the text around it and often has no position.
+ */
+function parseErrorOf(text: string, yaml: boolean, err: unknown): string {
+  if (yaml) return (err as Error).message.split('\n')[0].replace(/:\s*$/, '');
+  const errors: ParseError[] = [];
+  parseJsonc(text, errors, { allowTrailingComma: false, disallowComments: true });
+  const first = errors[0];
+  if (!first) return 'not a JSON document';
+  const before = text.slice(0, first.offset).split('\n');
+  const words = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return `${words} at line ${before.length}, column ${before[before.length - 1].length + 1}`;
+}
+
 /** Reads a config file (.json, .yaml or .yml). */
 export function loadExperimentConfig(file: string, env: NodeJS.ProcessEnv = process.env): ExperimentConfig {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ConfigError(`config file ${file} does not exist`);
+    if (code === 'EISDIR') throw new ConfigError(`config file ${file} is a folder, not a file`);
+    throw new ConfigError(`cannot read config file ${file}: ${code ?? err}`);
   }
+  const yaml = /\.ya?ml$/i.test(file);
   let raw: Json;
   try {
-    raw = /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text);
+    raw = yaml ? YAML.parse(text) : JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
+    throw new ConfigError(`${file} is not valid ${yaml ? 'YAML' : 'JSON'}: ${parseErrorOf(text, yaml, err)}`);
   }
   const config = parseExperimentConfig(raw, env);
   // A relative folder path in a config file means relative to that file.

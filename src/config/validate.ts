@@ -16,6 +16,15 @@ function describeRange(min?: number, max?: number): string {
   return '';
 }
 
+/** Fields whose values are secrets (and every value under `headers`): never echoed in an error. */
+const SECRET_FIELD = /\.(secretAccessKey|sessionToken|key|accountKey|sasToken|connectionString|headers)(\.|$)/;
+
+function kindOf(v: Json): string {
+  if (Array.isArray(v)) return 'a list';
+  if (v === null) return 'null';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
 export class Field {
   constructor(
     readonly path: string,
@@ -23,7 +32,10 @@ export class Field {
   ) {}
 
   private fail(expected: string): never {
-    const got = this.value === undefined ? 'nothing' : JSON.stringify(this.value)?.slice(0, 80);
+    let got: string;
+    if (this.value === undefined) got = 'nothing';
+    else if (SECRET_FIELD.test(this.path)) got = `${kindOf(this.value)} (value not shown: it is a secret)`;
+    else got = JSON.stringify(this.value)?.slice(0, 80) ?? String(this.value);
     throw new ConfigError(`${this.path}: expected ${expected}, got ${got}`);
   }
 

@@ -24,14 +24,14 @@ import { forEachLimit } from '../concurrency';
 import { datasetCacheDir } from '../paths';
 import { mulberry32Uint, type Random } from '../random';
 import { createFolderSource } from './folder-source';
-import { DatasetError, type DatasetConfig, type ImageSource } from './types';
+import { DatasetError, MAX_SEED, MAX_SYNTHETIC_COUNT, type DatasetConfig, type ImageSource } from './types';
 
 /** Bump when the output of the generator changes, so cached datasets are regenerated. */
 export const SYNTHETIC_GENERATOR_VERSION = 1;
 /** Written last into a synthetic dataset folder; its presence means the folder is complete. */
 export const COMPLETE_MARKER = '.complete.json';
 /** File names are img-000000.jpg...: six digits keep name order equal to index order. */
-export const MAX_SYNTHETIC_COUNT = 1_000_000;
+export { MAX_SYNTHETIC_COUNT } from './types';
 
 const PHOTOS_DIR = path.join(__dirname, 'photos');
 
@@ -326,7 +326,7 @@ function validateCountAndSeed(count: number, seed: number): void {
       `Synthetic dataset count must be a whole number from 1 to ${MAX_SYNTHETIC_COUNT} (got ${count}).`,
     );
   }
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
     throw new DatasetError('INVALID_ARGUMENT', `Synthetic dataset seed must be a whole number from 0 to 4294967295 (got ${seed}).`);
   }
 }

@@ -66,6 +66,11 @@ export interface FolderDatasetConfig {
   path: string;
 }
 
+/** The largest synthetic dataset the generator makes (each image is written to the cache, ~160 KB on average). */
+export const MAX_SYNTHETIC_COUNT = 1_000_000;
+/** Seeds are 32-bit (the generator's PRNG state). */
+export const MAX_SEED = 0xffffffff;
+
 /** Generated COCO-like images built from the bundled photos; cached on disk after the first run. */
 export interface SyntheticDatasetConfig {
   type: 'synthetic';

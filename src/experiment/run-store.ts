@@ -25,7 +25,8 @@ export function newRunId(now = new Date()): string {
 /** The run folder's path, checked: it exists and holds a manifest. */
 export function runFolder(runDir: string): string {
   const dir = path.resolve(runDir);
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`run folder ${runDir} does not exist`);
+  if (!fs.existsSync(dir)) throw new UserError(`run folder ${runDir} does not exist`);
+  if (!fs.statSync(dir).isDirectory()) throw new UserError(`${runDir} is a file, not a run folder`);
   if (!fs.existsSync(path.join(dir, FILES.manifest))) throw new UserError(`${runDir} is not a cloudbench run folder (no ${FILES.manifest})`);
   return dir;
 }

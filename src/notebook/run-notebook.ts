@@ -53,6 +53,8 @@ export function readNotebook(file: string): Notebook {
     nb = JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new NotebookError(`notebook ${file} does not exist`);
+    if (code === 'EISDIR') throw new NotebookError(`${file} is a folder, not a notebook`);
     throw new NotebookError(code ? `cannot read notebook ${file}: ${code}` : `${file} is not a notebook (invalid JSON)`);
   }
   if (!Array.isArray(nb.cells)) throw new NotebookError(`${file} is not a Jupyter notebook (no cells)`);
