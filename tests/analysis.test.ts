@@ -140,21 +140,21 @@ describe('cost model', () => {
             currency: 'USD',
             region: 'r',
             resources: [
-              { id: 'client', service: 's', type: 't', role: 'client', price: 0.01, unit: 'hour', source: { label: 'x' } },
-              { id: 'ep', service: 's', type: 't', role: 'inference', price: 0.5, unit: 'hour', source: { label: 'x' } },
-              { id: 'put', service: 's', type: 't', role: 'storage-write', price: 0.005, unit: '1000 requests', source: { label: 'x' } },
-              { id: 'get', service: 's', type: 't', role: 'storage-read', price: 0.0004, unit: '1000 requests', source: { label: 'x' } },
-              { id: 'out', service: 's', type: 't', role: 'egress', price: 0.09, unit: 'GB egress', source: { label: 'x' } },
+              { id: 'client', service: 's', type: 't', role: 'client', price: 0.01, unit: 'hour', source: { label: 'x', url: 'https://example.com/prices' } },
+              { id: 'ep', service: 's', type: 't', role: 'inference', price: 0.5, unit: 'hour', source: { label: 'x', url: 'https://example.com/prices' } },
+              { id: 'put', service: 's', type: 't', role: 'storage-write', price: 0.005, unit: '1000 requests', source: { label: 'x', url: 'https://example.com/prices' } },
+              { id: 'get', service: 's', type: 't', role: 'storage-read', price: 0.0004, unit: '1000 requests', source: { label: 'x', url: 'https://example.com/prices' } },
+              { id: 'out', service: 's', type: 't', role: 'egress', price: 0.09, unit: 'GB egress', source: { label: 'x', url: 'https://example.com/prices' } },
             ],
           },
           azure: {
             currency: 'USD',
             region: 'r',
             resources: [
-              { id: 'client', service: 's', type: 't', role: 'client', price: 0.02, unit: 'hour', source: { label: 'x' } },
-              { id: 'ep', service: 's', type: 't', role: 'inference', price: 0.2, unit: 'hour', instances: { min: 1, max: 3 }, source: { label: 'x' } },
-              { id: 'write', service: 's', type: 't', role: 'storage-write', price: 0.05, unit: '10000 requests', source: { label: 'x' } },
-              { id: 'read', service: 's', type: 't', role: 'storage-read', price: 0.004, unit: '10000 requests', source: { label: 'x' } },
+              { id: 'client', service: 's', type: 't', role: 'client', price: 0.02, unit: 'hour', source: { label: 'x', url: 'https://example.com/prices' } },
+              { id: 'ep', service: 's', type: 't', role: 'inference', price: 0.2, unit: 'hour', instances: { min: 1, max: 3 }, source: { label: 'x', url: 'https://example.com/prices' } },
+              { id: 'write', service: 's', type: 't', role: 'storage-write', price: 0.05, unit: '10000 requests', source: { label: 'x', url: 'https://example.com/prices' } },
+              { id: 'read', service: 's', type: 't', role: 'storage-read', price: 0.004, unit: '10000 requests', source: { label: 'x', url: 'https://example.com/prices' } },
             ],
           },
         },
@@ -228,7 +228,8 @@ describe('cost model', () => {
     const cases: [string, RegExp][] = [
       [base(`{ id: a, service: s, type: t, role: inference, price: cheap, unit: hour, ${src} }`), /pricing\.yaml: platforms\.aws\.resources\[0\]\.price: expected a number/],
       [base(`{ id: a, service: s, type: t, role: inference, price: 1, unit: 1000 requests, ${src} }`), /resources\[0\]\.unit: a inference resource is priced per hour/],
-      [base(`{ id: a, service: s, type: t, role: egress, price: 1, unit: GB egress, source: { label: x, readOn: "May 2026" } }`), /resources\[0\]\.source\.readOn: expected a date YYYY-MM-DD/],
+      [base(`{ id: a, service: s, type: t, role: egress, price: 1, unit: GB egress, source: { label: x, url: "https://example.com", readOn: "May 2026" } }`), /resources\[0\]\.source\.readOn: expected a date YYYY-MM-DD/],
+      [base(`{ id: a, service: s, type: t, role: egress, price: 1, unit: GB egress, source: { label: x } }`), /resources\[0\]\.source: give the source's url, or noUrl with the reason it has none/],
       [base(`{ id: a, service: s, type: t, role: client, price: 1, unit: hour, ${src}, cost: 3 }`), /resources\[0\]\.cost: unknown field/],
     ];
     for (const [yaml, message] of cases) {
@@ -439,6 +440,30 @@ describe('business-requirement matrix', () => {
       'requirements.yaml': 'requirements:\n  - id: x\n    title: X\n    criteria:\n      - { capability: telepathy, weight: 1 }\n',
     });
     assert.throws(() => analyzeRun(sameDistribution(), { ...FAST, templatesDir: dir }), /requirements\.yaml: requirements\[0\]\.criteria\[0\]\.capability: expected one of/);
+  });
+
+  test('inferred platform facts are marked, decide nothing by default, and decide when requirements.yaml includes them', () => {
+    const bundled = fs.readFileSync(path.join(defaultTemplatesDir(), 'requirements.yaml'), 'utf8');
+    const excluded = analyzeRun(sameDistribution(), FAST);
+    const jl = excluded.capabilities.criteria.find((c) => c.id === 'jupyterlab')!;
+    assert.equal(jl.values.aws.inferred, true);
+    assert.equal(jl.values.azure.inferred, false);
+    assert.match(jl.values.aws.note ?? '', /lost/);
+    assert.equal(jl.best, null, 'an inferred fact decided the criterion');
+    const code = excluded.requirements.requirements.find((r) => r.id === 'code-focused-developers')!;
+    assert.equal(code.scores.aws, 3, 'only the read fact (code-first tooling, weight 3) counts');
+    const dir = templatesWith('inferred-included', { 'requirements.yaml': bundled.replace('inferredFacts: exclude', 'inferredFacts: include') });
+    const included = analyzeRun(sameDistribution(), { ...FAST, templatesDir: dir });
+    assert.equal(included.capabilities.criteria.find((c) => c.id === 'jupyterlab')!.best, 'aws');
+    assert.equal(included.requirements.requirements.find((r) => r.id === 'code-focused-developers')!.scores.aws, 4);
+    // Every source has a URL or says why not.
+    for (const c of excluded.capabilities.criteria) {
+      for (const v of Object.values(c.values)) assert.ok(v.source.url || v.source.noUrl, `${c.id}: a source with neither url nor noUrl`);
+    }
+    const noNote = templatesWith('inferred-no-note', {
+      'platforms.yaml': fs.readFileSync(path.join(defaultTemplatesDir(), 'platforms.yaml'), 'utf8').replace(/(jupyterlab: \{ value: true, inferred: true, source: matrix, where: "row Jupiter lab"), note: "[^"]*"/, '$1'),
+    });
+    assert.throws(() => analyzeRun(sameDistribution(), { ...FAST, templatesDir: noNote }), /platforms\.aws\.facts\.jupyterlab\.note: an inferred fact needs a note/);
   });
 
   test('the bundled templates: every platform fact is sourced and the study block cites the DOI', () => {

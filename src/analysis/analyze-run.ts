@@ -11,7 +11,8 @@ import type { RunManifest } from '../experiment/manifest';
 import type { BatchRow, RequestRow } from '../experiment/records';
 import { measuredBatches } from '../experiment/summary';
 import { countExclusions } from './batch-exclusions';
-import { buildCostModel } from './cost-model';
+import { buildCostModel, INFERENCES_PER_QUOTE, SECONDS_PER_HOUR } from './cost-model';
+import { EXACT_MAX_SMALLER_SAMPLE } from './mann-whitney';
 import { compareMetrics } from './metric-comparison';
 import type { AnalysisModel, Methods } from './model';
 import { capabilityMatrix, loadPlatformFacts } from './platform-facts';
@@ -42,18 +43,24 @@ function platformsOf(manifest: RunManifest, batches: BatchRow[], requests: Reque
   return names;
 }
 
+/** 3600 → "3,600", as the methods text writes numbers. */
+const grouped = (n: number) => n.toLocaleString('en-US');
+
 function methodsText(alpha: number, bootstrap: { iterations: number; seed: number; level: number }): Methods {
   return {
     percentiles: 'Percentiles and medians use Hyndman & Fan type 7 (linear interpolation between order statistics; R and numpy default). Standard deviations are sample standard deviations (n − 1).',
     omnibus: 'Per metric, a Kruskal–Wallis H test across platforms with tie correction (as the study), p from the χ² distribution with k − 1 degrees of freedom.',
-    pairwise: 'Per pair of platforms, a two-sided Mann–Whitney U test: exact when one sample has at most 8 values and there are no ties, otherwise the normal approximation with tie and continuity correction (scipy.stats.mannwhitneyu).',
+    pairwise: `Per pair of platforms, a two-sided Mann–Whitney U test: exact when one sample has at most ${EXACT_MAX_SMALLER_SAMPLE} values and there are no ties, otherwise the normal approximation with tie and continuity correction (scipy.stats.mannwhitneyu).`,
     effectSizes: "Cliff's δ = P(a > b) − P(a < b) and Vargha–Delaney A = P(a > b) + ½ P(a = b) over all pairs of batches.",
     bootstrap: `Percentile bootstrap of the difference of medians, ${bootstrap.iterations} resamples, seed ${bootstrap.seed}, ${(bootstrap.level * 100).toFixed(0)}% interval.`,
     correction: 'Holm step-down adjustment: across the metrics for the Kruskal–Wallis tests (the family is the per-metric omnibus tests), and across the pairs within a metric for the Mann–Whitney tests.',
     verdictRule: `A platform wins a metric only if the Holm-adjusted Kruskal–Wallis p is below α = ${alpha} (lower is better for times, higher for throughput); with more than two platforms the best platform by median must also differ from the runner-up (Holm-adjusted Mann–Whitney p < α). Otherwise the verdict is "no significant difference" and lists the platforms that cannot be told apart. Fewer than 2 measured batches for a platform, or identical values everywhere, give "insufficient data".`,
     exclusions: 'Warm-up batches and batches marked failed (more failed requests than the run\'s tolerance) are left out of every statistic and counted.',
     latency: 'Request latency percentiles use the successful requests of the measured batches; time to first byte is reported for downloads. Failures and retries count every request of the non-warm-up batches, failed batches included.',
-    cost: 'Hourly cost is the sum of the hour-priced resources (autoscaled resources × their minimum and maximum instance counts); daily cost is hourly × hours per day. Cost per 1,000 inferences is the hourly price of the inference resources divided by the measured inference rate (images / inference second over the measured batches) × 3,600 × 1/1,000. The run\'s own cost counts every upload and download attempt as a billed write or read request and prices the downloaded bytes as internet egress. Prices are list prices from pricing.yaml, each with its source and date.',
+    cost:
+      `Hourly cost is the sum of the hour-priced resources (autoscaled resources × their minimum and maximum instance counts); daily cost is hourly × hours per day. ` +
+      `Cost per ${grouped(INFERENCES_PER_QUOTE)} inferences is the hourly price of the inference resources divided by the measured inference rate (images / inference second over the measured batches) × ${grouped(SECONDS_PER_HOUR)} × 1/${grouped(INFERENCES_PER_QUOTE)}. ` +
+      "The run's own cost counts every upload and download attempt as a billed write or read request and prices the downloaded bytes as internet egress. Prices are list prices from pricing.yaml, each with its source and date.",
     requirements: SCORING_RULE,
   };
 }
@@ -100,7 +107,7 @@ export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): Analys
     requests: requestRows,
     local: Object.fromEntries(platforms.map((p) => [p, manifest.platforms?.[p]?.local ?? false])),
   });
-  const capabilities = capabilityMatrix(facts, platforms);
+  const capabilities = capabilityMatrix(facts, platforms, { includeInferred: requirementsSpec.inferredFacts === 'include' });
   const requirements = scoreRequirements(requirementsSpec, {
     platforms,
     metrics,

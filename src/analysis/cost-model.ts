@@ -52,6 +52,10 @@ function requestCostLine(resource: PricedResource | undefined, count: number, wh
   return { resourceId: resource.id, quantity: count, quantityUnit: what, cost: (count / perUnit) * resource.price };
 }
 
+/** Cost per inference is quoted per this many inferences ("cost per 1,000 inferences"). */
+export const INFERENCES_PER_QUOTE = 1000;
+export const SECONDS_PER_HOUR = 3600;
+
 function platformCost(platform: string, pricing: Pricing, inputs: CostInputs): PlatformCost {
   const priced = pricing.platforms[platform];
   if (!priced) {
@@ -66,7 +70,7 @@ function platformCost(platform: string, pricing: Pricing, inputs: CostInputs): P
   let note: string | null = null;
   if (!hasInferencePrice) note = 'no inference resource in the pricing file';
   else if (rate.imagesPerSecond === null) note = 'no measured inference time';
-  else costPer1000 = scale(inferenceHourly, 1000 / (rate.imagesPerSecond * 3600));
+  else costPer1000 = scale(inferenceHourly, INFERENCES_PER_QUOTE / (rate.imagesPerSecond * SECONDS_PER_HOUR));
 
   // The run's bill: every attempt is a billed request; only delivered bytes are known to have left.
   const mine = inputs.requests.filter((r) => r.platform === platform);

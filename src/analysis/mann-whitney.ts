@@ -36,7 +36,7 @@ export interface MannWhitneyResult {
 }
 
 /** Largest sample size for which 'auto' picks the exact distribution (scipy's threshold). */
-const EXACT_MAX_SMALLER_SAMPLE = 8;
+export const EXACT_MAX_SMALLER_SAMPLE = 8;
 
 export function mannWhitneyU(
   a: readonly number[],

@@ -15,6 +15,8 @@ export interface SourceRef {
   /** Short human label, e.g. "the study, Table 7" or "AWS S3 pricing page". */
   label: string;
   url: string | null;
+  /** Why there is no URL (every source has one or says why not). */
+  noUrl: string | null;
   /** ISO date the source was read (prices change), or null when not applicable. */
   readOn: string | null;
 }
@@ -246,8 +248,13 @@ export type CapabilityType = 'boolean' | 'number' | 'ordinal' | 'text';
 export interface CapabilityValue {
   value: string | number | boolean;
   source: SourceRef;
-  /** Caveat on the fact, e.g. that it was inferred. */
+  /** Caveat on the fact, e.g. why it was inferred. */
   note: string | null;
+  /**
+   * Inferred rather than read in the source (e.g. its mark was lost in the copy we have): shown as
+   * such, and it decides nothing unless requirements.yaml says `inferredFacts: include`.
+   */
+  inferred: boolean;
 }
 
 /** A criterion of platforms.yaml, as defined there. */
@@ -271,6 +278,8 @@ export interface CapabilityMatrix {
   platformsFile: string;
   platforms: string[];
   criteria: CapabilityCriterion[];
+  /** Whether facts marked inferred decide `best` (requirements.yaml `inferredFacts`). */
+  inferredFacts: 'include' | 'exclude';
 }
 
 export type EvidenceKind = 'metric' | 'capability' | 'cost';

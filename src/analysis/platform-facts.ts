@@ -69,16 +69,20 @@ export function parsePlatformFacts(root: Field, file: string = TEMPLATE_FILES.pl
       facts[platform] = {};
       const factsField = p.child('facts');
       for (const id of Object.keys(factsField.object())) {
-        const f = factsField.child(id).onlyKeys(['value', 'source', 'where', 'note']);
+        const f = factsField.child(id).onlyKeys(['value', 'source', 'where', 'note', 'inferred']);
         const criterion = byId.get(id);
         if (!criterion) throw new ConfigError(`${f.path}: unknown criterion (defined: ${[...byId.keys()].join(', ')})`);
         const sourceKey = f.child('source').oneOf(Object.keys(sources));
         const where = optionalText(f.child('where'));
         const base = sources[sourceKey];
+        const inferred = f.child('inferred').boolean({ default: false });
+        const note = optionalText(f.child('note'));
+        if (inferred && !note) throw new ConfigError(`${f.path}.note: an inferred fact needs a note saying how it was inferred`);
         facts[platform][id] = {
           value: parseValue(f.child('value'), criterion),
           source: { ...base, label: where ? `${base.label}, ${where}` : base.label },
-          note: optionalText(f.child('note')),
+          note,
+          inferred,
         };
       }
     }
@@ -105,9 +109,18 @@ function rank(c: CriterionDefinition, value: string | number | boolean): number 
   }
 }
 
-/** The platform with the uniquely best value; null on ties, text, or a platform without a value. */
-export function bestPlatform(c: CriterionDefinition, values: Record<string, CapabilityValue>, platforms: string[]): string | null {
-  if (platforms.length < 2 || platforms.some((p) => !(p in values))) return null;
+/**
+ * The platform with the uniquely best value; null on ties, text, or a platform without a value.
+ * An inferred value counts as no value unless `includeInferred`.
+ */
+export function bestPlatform(
+  c: CriterionDefinition,
+  values: Record<string, CapabilityValue>,
+  platforms: string[],
+  includeInferred = false,
+): string | null {
+  const usable = (p: string) => p in values && (includeInferred || !values[p].inferred);
+  if (platforms.length < 2 || !platforms.every(usable)) return null;
   const ranks = platforms.map((p) => rank(c, values[p].value));
   if (ranks.some((r) => r === null)) return null;
   const top = Math.max(...(ranks as number[]));
@@ -115,14 +128,16 @@ export function bestPlatform(c: CriterionDefinition, values: Record<string, Capa
   return winners.length === 1 ? winners[0] : null;
 }
 
-export function capabilityMatrix(facts: PlatformFacts, platforms: string[]): CapabilityMatrix {
+/** The facts of the run's platforms; `best` per criterion decides requirements (inferred facts only if included). */
+export function capabilityMatrix(facts: PlatformFacts, platforms: string[], opts: { includeInferred?: boolean } = {}): CapabilityMatrix {
+  const includeInferred = opts.includeInferred ?? false;
   const criteria: CapabilityCriterion[] = facts.criteria.map((c) => {
     const values: Record<string, CapabilityValue> = {};
     for (const p of platforms) {
       const v = facts.facts[p]?.[c.id];
       if (v) values[p] = v;
     }
-    return { ...c, values, best: bestPlatform(c, values, platforms) };
+    return { ...c, values, best: bestPlatform(c, values, platforms, includeInferred) };
   });
-  return { platformsFile: facts.file, platforms, criteria };
+  return { platformsFile: facts.file, platforms, criteria, inferredFacts: includeInferred ? 'include' : 'exclude' };
 }

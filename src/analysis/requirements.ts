@@ -21,7 +21,7 @@ import { optionalText, readTemplate, TEMPLATE_FILES, withFileName } from './temp
 export const SCORING_RULE =
   'For each criterion the better platform receives its weight: a measured metric counts only when its verdict names a ' +
   'significant winner (Kruskal–Wallis, Holm-adjusted, at α); a capability counts for the platform with the uniquely best ' +
-  'sourced value; a cost counts for the platform cheaper than every other (for min–max ranges, only when the ranges do not ' +
+  'sourced value (a fact inferred rather than read in its source counts only if requirements.yaml includes inferred facts); a cost counts for the platform cheaper than every other (for min–max ranges, only when the ranges do not ' +
   'overlap). Ties split nothing. The best platform for a requirement is the highest total; equal top totals or no decisive ' +
   'criterion give "tie".';
 
@@ -44,6 +44,8 @@ export interface RequirementSpec {
 export interface Requirements {
   file: string;
   requirements: RequirementSpec[];
+  /** Whether platform facts marked inferred may decide a capability criterion (default exclude). */
+  inferredFacts: 'exclude' | 'include';
 }
 
 const METRIC_KEYS = BATCH_METRICS.map((m) => m.key);
@@ -72,8 +74,9 @@ function parseCriterion(f: Field, capabilityIds: readonly string[]): CriterionSp
 /** `capabilityIds`: the criteria of platforms.yaml a capability criterion may name. */
 export function parseRequirements(root: Field, capabilityIds: readonly string[], file: string = TEMPLATE_FILES.requirements): Requirements {
   return withFileName(file, () => {
-    root.onlyKeys(['schema', 'requirements']);
+    root.onlyKeys(['schema', 'inferredFacts', 'requirements']);
     root.child('schema').int({ min: 1, max: 1, default: 1 });
+    const inferredFacts = root.child('inferredFacts').oneOf(['exclude', 'include'] as const, { default: 'exclude' });
     const seen = new Set<string>();
     const requirements = root.child('requirements').array().map((r) => {
       r.onlyKeys(['id', 'title', 'description', 'criteria']);
@@ -87,7 +90,7 @@ export function parseRequirements(root: Field, capabilityIds: readonly string[],
         criteria: r.child('criteria').array().map((c) => parseCriterion(c, capabilityIds)),
       };
     });
-    return { file, requirements };
+    return { file, requirements, inferredFacts };
   });
 }
 
@@ -126,11 +129,17 @@ function metricDecision(m: MetricComparison, alpha: number): Decision {
 
 function capabilityDecision(capabilities: CapabilityMatrix, id: string, platforms: string[]): { label: string } & Decision {
   const c = capabilities.criteria.find((x) => x.id === id)!;
-  const shown = platforms.map((p) => `${p} ${c.values[p] ? String(c.values[p].value) : '(no value)'}`).join(' vs ');
+  const shown = platforms
+    .map((p) => `${p} ${c.values[p] ? `${String(c.values[p].value)}${c.values[p].inferred ? ' (inferred)' : ''}` : '(no value)'}`)
+    .join(' vs ');
   const missing = platforms.filter((p) => !c.values[p]);
+  const inferred = platforms.filter((p) => c.values[p]?.inferred);
   if (c.best) return { label: c.label, favours: c.best, reason: shown };
   if (c.type === 'text') return { label: c.label, favours: null, reason: 'descriptive only' };
   if (missing.length) return { label: c.label, favours: null, reason: `no value for ${missing.join(', ')} in platforms.yaml` };
+  if (inferred.length && capabilities.inferredFacts === 'exclude') {
+    return { label: c.label, favours: null, reason: `${shown}; inferred facts decide nothing (requirements.yaml: inferredFacts: exclude)` };
+  }
   return { label: c.label, favours: null, reason: `tie: ${shown}` };
 }
 

@@ -59,13 +59,19 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const URL_PATTERN = /^https?:\/\/\S+$/;
 
 /** `{ label, url, readOn }`, url and readOn optional (null). */
+/** A source: a label, and a URL or the reason it has none (a reader must be able to check it). */
 export function parseSourceRef(f: Field): SourceRef {
-  f.onlyKeys(['label', 'url', 'readOn']);
+  f.onlyKeys(['label', 'url', 'noUrl', 'readOn']);
   const url = f.child('url');
+  const noUrl = f.child('noUrl');
   const readOn = f.child('readOn');
+  if (url.present === noUrl.present) {
+    throw new ConfigError(`${f.path}: give the source's url, or noUrl with the reason it has none (not ${url.present ? 'both' : 'neither'})`);
+  }
   return {
     label: f.child('label').string(),
     url: url.present ? url.string({ pattern: URL_PATTERN, patternHint: 'an http(s) URL' }) : null,
+    noUrl: noUrl.present ? noUrl.string() : null,
     readOn: readOn.present ? readOn.string({ pattern: DATE, patternHint: 'a date YYYY-MM-DD' }) : null,
   };
 }

@@ -161,9 +161,20 @@ function capabilitiesText(m: AnalysisModel): string {
   const rows = [['criterion', ...m.platforms, 'better']];
   for (const c of m.capabilities.criteria) {
     if (c.type === 'text') continue;
-    rows.push([c.id, ...m.platforms.map((p) => (c.values[p] ? `${String(c.values[p].value)}${c.unit && c.unit !== '%' ? ` ${c.unit}` : c.unit ?? ''}` : '–')), c.best ?? 'tie']);
+    rows.push([
+      c.id,
+      ...m.platforms.map((p) => {
+        const v = c.values[p];
+        return v ? `${String(v.value)}${c.unit && c.unit !== '%' ? ` ${c.unit}` : c.unit ?? ''}${v.inferred ? ' (inferred)' : ''}` : '–';
+      }),
+      c.best ?? 'tie',
+    ]);
   }
-  return table(rows, { header: true });
+  const inferred = m.capabilities.criteria.some((c) => Object.values(c.values).some((v) => v.inferred));
+  const note = inferred
+    ? `\n  (inferred): not read in the source but inferred (see platforms.yaml notes); ${m.capabilities.inferredFacts === 'include' ? 'included in the requirements, as requirements.yaml asks' : 'decides nothing unless requirements.yaml says inferredFacts: include'}`
+    : '';
+  return table(rows, { header: true }) + note;
 }
 
 export function formatAnalysis(m: AnalysisModel): string {

@@ -9,7 +9,10 @@ export interface BoxplotOptions {
   height?: number;
 }
 
-/** Tukey boxplot: whiskers at 1.5 × IQR, points beyond them drawn as outliers. */
+/** Tukey's whisker length, in interquartile ranges (the captions quote it). */
+export const WHISKER_IQR = 1.5;
+
+/** Tukey boxplot: whiskers at WHISKER_IQR × IQR, points beyond them drawn as outliers. */
 export function boxplotSpec(points: readonly BatchPoint[], opts: BoxplotOptions): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -17,7 +20,7 @@ export function boxplotSpec(points: readonly BatchPoint[], opts: BoxplotOptions)
     width: { step: 90 },
     height: opts.height ?? 170,
     data: { values: points.filter((p) => p.measured).map((p) => ({ ...p })) },
-    mark: { type: 'boxplot', extent: 1.5, size: 36, median: { color: '#222' }, outliers: { size: 14 } },
+    mark: { type: 'boxplot', extent: WHISKER_IQR, size: 36, median: { color: '#222' }, outliers: { size: 14 } },
     encoding: {
       x: { field: 'platform', type: 'nominal', sort: [...opts.platforms], title: null, axis: { labelAngle: 0 } },
       y: { field: 'value', type: 'quantitative', title: opts.valueTitle, scale: { zero: false } },

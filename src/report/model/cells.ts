@@ -1,4 +1,5 @@
 /** Small constructors for table cells and columns, so table builders read like the table. */
+import type { SourceRef } from '../../analysis/model';
 import type { Align, Cell, Column, ReportTable } from '../report-model';
 import { INSUFFICIENT, MISSING, num } from '../format';
 
@@ -37,5 +38,22 @@ export function keyValueTable(id: string, caption: string, labels: [string, stri
     rows: rows.map(([k, v]) => [text(k, { strong: true }), text(v)]),
     notes,
     layout: 'keyvalue',
+  };
+}
+
+/**
+ * Sources cited in a table, numbered in order of first use and listed under it (paper style):
+ * each with its URL, or the reason it has none, and the date it was read.
+ */
+export function sourceList(): { ref(source: SourceRef): string; notes(): string[] } {
+  const sources: string[] = [];
+  return {
+    ref(source) {
+      const s = `${source.label}, ${source.url ?? `no URL (${source.noUrl ?? 'none given'})`}${source.readOn ? ` (read ${source.readOn})` : ''}`;
+      let i = sources.indexOf(s);
+      if (i < 0) i = sources.push(s) - 1;
+      return `[${i + 1}]`;
+    },
+    notes: () => sources.map((s, i) => `[${i + 1}] ${s}`),
   };
 }

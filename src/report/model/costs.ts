@@ -2,7 +2,7 @@
 import type { AnalysisModel, PlatformCost, PricedResource, Range } from '../../analysis/model';
 import { fixed, int, listText, money, moneyRange, num } from '../format';
 import type { Cell, CostSection, ReportTable } from '../report-model';
-import { col, missing, table, text } from './cells';
+import { col, missing, sourceList, table, text } from './cells';
 import { baseName } from './setup';
 
 type Priced = Extract<PlatformCost, { priced: true }>;
@@ -18,13 +18,14 @@ function decimalsFor(v: number): number {
 }
 
 function platformTable(c: Priced, studyLabel: string, study: AnalysisModel['study'], withStudy: boolean): ReportTable {
+  const sources = sourceList();
   const rows: Cell[][] = c.resources.map((r) => [
     text(r.service),
     text(r.type),
     text(r.role),
     text(priceText(r)),
     text(r.instances.max > 1 ? `${r.instances.min}–${r.instances.max}` : '1'),
-    text(`${r.source.label}${r.source.readOn ? `, ${r.source.readOn}` : ''}`),
+    text(`${r.source.label} ${sources.ref(r.source)}`),
   ]);
   const s = withStudy ? study?.costs[c.platform] : undefined;
   const total = (label: string, range: Range, studyRange: Range | undefined): Cell[] => [
@@ -36,7 +37,7 @@ function platformTable(c: Priced, studyLabel: string, study: AnalysisModel['stud
     studyRange ? text(`${studyLabel}: ${moneyRange(studyRange, s!.currency, 4)} (${s!.table})`) : missing(''),
   ];
   rows.push(total('Hourly cost', c.hourly, s?.hourly), total('Daily cost', c.daily, s?.daily));
-  const notes = c.resources.filter((r) => r.note).map((r) => `${r.service} ${r.type}: ${r.note}`);
+  const notes = [...c.resources.filter((r) => r.note).map((r) => `${r.service} ${r.type}: ${r.note}`), ...sources.notes()];
   return table(
     `tab-cost-${c.platform}`,
     `${c.platform} cost summary: priced resources and their totals (${c.currency}, pay-as-you-go list prices).`,

@@ -7,7 +7,7 @@ import type { BatchRow } from '../../experiment/records';
 import { batchPoints } from '../charts/data';
 import { batchSeriesSpec } from '../charts/batch-series';
 import { batchOverlaySpec } from '../charts/overlay';
-import { boxplotSpec } from '../charts/boxplot';
+import { boxplotSpec, WHISKER_IQR } from '../charts/boxplot';
 import { asPrinted, fixed, int, listText, num, pText, pValue } from '../format';
 import type { Cell, MetricSection, ReportFigure, ReportTable } from '../report-model';
 import { col, insufficient, missing, numCell, table, text } from './cells';
@@ -82,7 +82,7 @@ export function metricSection(m: MetricComparison, ctx: MetricContext): MetricSe
   );
   const boxplot = fig(
     `fig-box-${key}`,
-    `Distribution of the per-batch ${noun} (${m.unit}) per platform. Box: quartiles and median; whiskers: the furthest values within 1.5 × IQR; dots: values beyond.`,
+    `Distribution of the per-batch ${noun} (${m.unit}) per platform. Box: quartiles and median; whiskers: the furthest values within ${WHISKER_IQR} × IQR; dots: values beyond.`,
     boxplotSpec(points, { platforms: ctx.platforms, valueTitle }),
     `Boxplots of the per-batch ${noun} per platform.`,
   );

@@ -2,7 +2,7 @@
 import type { AnalysisModel, CapabilityCriterion, CapabilityValue, PlatformCost } from '../../analysis/model';
 import { asPrinted, listText, moneyRange, num, pText } from '../format';
 import type { Cell, Paragraph, ReportTable } from '../report-model';
-import { col, missing, table, text } from './cells';
+import { col, missing, sourceList, table, text } from './cells';
 import { dominant } from './costs';
 import { METRIC_ORDER, METRIC_TEXT, capitalize, medianOf } from './metrics';
 import { baseName } from './setup';
@@ -138,22 +138,26 @@ function lowerFirst(s: string): string {
 export function capabilitiesTable(analysis: AnalysisModel): { intro: Paragraph[]; table: ReportTable } {
   const cap = analysis.capabilities;
   const platforms = analysis.platforms;
-  // Sources numbered in order of first use, listed under the table (paper-style references).
-  const sources: string[] = [];
-  const ref = (v: CapabilityValue): string => {
-    const s = `${v.source.label}${v.source.url ? `, ${v.source.url}` : ''}${v.source.readOn ? ` (read ${v.source.readOn})` : ''}`;
-    let i = sources.indexOf(s);
-    if (i < 0) i = sources.push(s) - 1;
-    return `[${i + 1}]`;
-  };
+  const sources = sourceList();
+  const inferred: string[] = [];
   const rows = cap.criteria.map((c): Cell[] => [
     text(c.label),
     ...platforms.map((p) => {
       const v = c.values[p];
-      return v ? text(`${valueText(c, v)} ${ref(v)}`, { strong: c.best === p }) : missing();
+      if (!v) return missing();
+      if (v.inferred) inferred.push(`${p}, ${lowerFirst(c.label)}: ${v.note}`);
+      return text(`${valueText(c, v)}${v.inferred ? ' (inferred)' : ''} ${sources.ref(v.source)}`, { strong: c.best === p, muted: v.inferred });
     }),
   ]);
-  const notes = [`Bold: the better value where the criterion is ordered. Source: ${baseName(cap.platformsFile)}.`, ...sources.map((s, i) => `[${i + 1}] ${s}`)];
+  const notes = [
+    `Bold: the better value where the criterion is ordered. Source: ${baseName(cap.platformsFile)}.`,
+    ...(inferred.length
+      ? [
+          `Inferred, not read in the source (${cap.inferredFacts === 'include' ? 'used to decide requirements, as requirements.yaml asks' : 'these decide no requirement; requirements.yaml can include them'}): ${inferred.join(' ')}`,
+        ]
+      : []),
+    ...sources.notes(),
+  ];
   return {
     intro: [
       `[[tab-capabilities]] lists documented platform facts the benchmark cannot measure (service catalogue, SLA, deployment), each with its source. ` +
