@@ -47,8 +47,10 @@ export {
   type RunOrder,
   type PlatformSpec,
 } from './config/experiment';
-export { runExperiment, type RunEvent, type RunOptions, type RunResult } from './experiment/runner';
+export { runExperiment, RunStoppedError, type RunEvent, type RunOptions, type RunResult } from './experiment/runner';
 export { loadRun, type LoadedRun } from './experiment/load-run';
+export { listRuns, type RunListing } from './experiment/run-list';
+export { readRun, RunIntegrityError, type ReadRunOptions, type RunData } from './experiment/run-store';
 export { MIB, batchMetrics, phaseSeconds, type BatchRow, type RequestRow } from './experiment/records';
 export type { RunManifest } from './experiment/manifest';
 export { summarizeBatches, measuredBatches, BATCH_METRICS } from './experiment/summary';

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parseParameterArgs } from '../src/notebook/parameters';
 import { findJupyterPython, runNotebook } from '../src/notebook/run-notebook';
+import { writeSyntheticRun } from './fixtures/synthetic-run';
 import { ROOT, runCli } from './helpers/cli';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-nbtest-'));
@@ -141,18 +142,30 @@ describe('headless notebook execution', { skip: jupyterMissing }, () => {
     assert.ok(svgs.length >= 8, `expected the per-metric figures, got ${svgs.length} SVGs`);
   });
 
-  test('03-regenerate-report changes weights and regenerates the report from a run folder', async () => {
+  test('03-regenerate-report picks the newest run by start time (never the shipped sample), writes only into a folder of its own', async () => {
+    // A reports folder as a user has it: the shipped sample (made to look newest), an old run, and 02's run.
+    const reports = path.join(tmp, 'reports03');
     const runs = path.join(tmp, 'runs02');
-    const runDir = path.join(runs, fs.readdirSync(runs).filter((d) => fs.existsSync(path.join(runs, d, 'manifest.json')))[0]);
+    const newest = fs.readdirSync(runs).find((d) => fs.existsSync(path.join(runs, d, 'manifest.json')))!;
+    fs.cpSync(path.join(runs, newest), path.join(reports, newest), { recursive: true });
+    fs.cpSync(path.join(ROOT, 'reports', 'sample'), path.join(reports, 'sample'), { recursive: true });
+    const sampleManifest = path.join(reports, 'sample', 'manifest.json');
+    fs.writeFileSync(sampleManifest, fs.readFileSync(sampleManifest, 'utf8').replace(/"startedAt": "[^"]+"/, '"startedAt": "2099-01-01T00:00:00.000Z"'));
+    writeSyntheticRun(path.join(reports, 'zz-older-run'), { batches: 3, batchSize: 2 }); // sorts last by name, started 2025
+    const snapshot = (dir: string) => fs.readdirSync(dir).sort().map((f) => `${f}:${fs.readFileSync(path.join(dir, f)).toString('base64').length}:${fs.statSync(path.join(dir, f)).mtimeMs}`);
+    const sampleBefore = snapshot(path.join(reports, 'sample'));
+    const runBefore = snapshot(path.join(reports, newest));
+
     const out = path.join(tmp, '03.out.ipynb');
-    await runNotebook(path.join(ROOT, 'notebooks', '03-regenerate-report.ipynb'), {
-      params: { runDir, templatesDir: path.join(tmp, 'my-templates'), formats: 'html' },
-      out,
-    });
+    await runNotebook(path.join(ROOT, 'notebooks', '03-regenerate-report.ipynb'), { params: { reportsDir: reports, formats: 'html' }, out });
     const printed = outputsOf(out).flat().map(text).join('');
+    assert.match(printed, new RegExp(`^${newest} \\(started `, 'm'), printed.slice(0, 400));
     assert.match(printed, /Cost effectiveness: \w+ \(was \w+\)|Cost effectiveness: tie \(was/, 'the weight change shows in the verdicts');
-    assert.ok(fs.existsSync(path.join(runDir, 'report.html')));
-    assert.match(fs.readFileSync(path.join(tmp, 'my-templates', 'requirements.yaml'), 'utf8'), /\{ cost: runCost, weight: 0 \}/);
+    const regenerated = path.join(reports, `regenerated-${newest}`);
+    assert.ok(fs.existsSync(path.join(regenerated, 'report.html')));
+    assert.match(fs.readFileSync(path.join(regenerated, 'templates', 'requirements.yaml'), 'utf8'), /\{ cost: runCost, weight: 0 \}/);
+    assert.deepEqual(snapshot(path.join(reports, 'sample')), sampleBefore, 'the sample was written to');
+    assert.deepEqual(snapshot(path.join(reports, newest)), runBefore, 'the run folder was written to');
     const html = outputsOf(out).flat().map((o) => { const h = o.data?.['text/html']; return Array.isArray(h) ? h.join('') : String(h ?? ''); }).join('');
     assert.match(html, /<iframe srcdoc=/, 'report preview');
   });
