@@ -178,7 +178,7 @@ describe('preflight: a platform that cannot work stops the run before any batch'
   test('wrong Azure ML key, wrong S3 credentials', async () => {
     const local = localPlatforms(stack.get().config);
     const cases: [string, Record<string, unknown>, RegExp][] = [
-      ['azure', { ...local.azure, inference: { ...local.azure.inference, key: 'wrong-key' } }, /platform "azure": inference endpoint .*\/score failed on img-000000\.jpg: Unauthorized/],
+      ['azure', { ...local.azure, inference: { ...local.azure.inference, key: 'wrong-key' } }, /platform "azure": inference endpoint .*\/score failed on dog\.jpg \(cloudbench's probe photo\): Unauthorized/],
       ['aws', { ...local.aws, storage: { ...local.aws.storage, credentials: { accessKeyId: 'NOPE', secretAccessKey: 'nope' } } }, /platform "aws": storage s3:\/\/cloudbench .* cannot be opened or created: .*403 Forbidden \(wrong credentials/],
     ];
     for (const [name, platform, message] of cases) {

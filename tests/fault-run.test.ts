@@ -165,3 +165,36 @@ describe('a run through fault-injecting proxies', () => {
     }
   });
 });
+
+describe('a cleanup that fails', () => {
+  const cleanupStack = useLocalStack();
+  before(() => cleanupStack.start());
+  after(() => cleanupStack.stop());
+
+  test('is a warning that names its reason; the run stays complete', async () => {
+    const c = cleanupStack.get().config;
+    // Listing the run's objects (the first step of cleanup) is refused; everything else works.
+    const proxy = await startFaultProxy(c.s3.endpoint, 's3', (r) => (r.method === 'GET' && r.path.includes('list-type=2') ? 'status503' : 'ok'));
+    try {
+      const warnings: string[] = [];
+      const local = localPlatforms(c);
+      const result = await runExperiment({
+        handleSignals: false,
+        onEvent: (e) => { if (e.type === 'warning') warnings.push(e.message); },
+        config: parseExperimentConfig({
+          platforms: { aws: { ...local.aws, storage: { ...(local.aws.storage as S3TargetConfig), endpoint: proxy.url } } },
+          dataset: { type: 'synthetic', count: 2, seed: 3 },
+          batchSize: 2,
+          phases: ['upload'],
+          outDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-cleanup-')),
+          retry: { maxAttempts: 2, baseDelayMs: 5 },
+        }),
+      });
+      assert.equal(result.status, 'complete');
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0], /^cleanup failed \(SlowDown: Please reduce your request rate\. \(HTTP 503\)\); delete cloudbench\/\S+\/ by hand$/);
+    } finally {
+      await proxy.close();
+    }
+  });
+});

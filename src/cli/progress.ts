@@ -17,7 +17,7 @@ export function describeBatch(row: BatchRow): string {
     `inference ${fmt(row.inferenceSPerMiB)} s/MiB`,
     `throughput ${fmt(row.throughputMiBps)} MiB/s`,
   ];
-  const flags = [row.warmup ? 'warm-up' : '', row.status === 'failed' ? 'FAILED' : '', row.failures ? `${row.failures} failed requests` : '']
+  const flags = [row.warmup ? 'warm-up' : '', row.status === 'failed' ? 'FAILED' : '', row.failures ? `${row.failures} failed request${row.failures > 1 ? 's' : ''}` : '']
     .filter(Boolean)
     .join(', ');
   return `${parts.join(', ')}${flags ? ` (${flags})` : ''}`;

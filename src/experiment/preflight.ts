@@ -1,13 +1,23 @@
 /**
  * Before measuring anything: one small round trip per platform (create the container, put, get
- * and delete a probe object under the run's own prefix; one inference on a real image). A wrong
+ * and delete a probe object under the run's own prefix; one inference on a bundled photo that
+ * any COCO detector takes, so an odd file in the user's dataset is that file's failure, not the
+ * platform's). A wrong
  * bucket, key or endpoint then stops the run at once with the platform and the service's error,
  * instead of producing hours of failed batches. Nothing here is recorded as a measurement.
  */
 import type { Phase } from '../config/experiment';
-import type { ImageItem } from '../datasets/types';
+import fs from 'node:fs';
+import path from 'node:path';
 import { UserError } from '../errors';
 import type { InferenceEndpoint, ObjectStore } from '../targets/types';
+
+/** A photo shipped with cloudbench (src/datasets/photos, from Debian's darknet package). */
+const PROBE_PHOTO = {
+  name: 'dog.jpg (cloudbench\'s probe photo)',
+  contentType: 'image/jpeg',
+  read: () => fs.promises.readFile(path.join(__dirname, '..', 'datasets', 'photos', 'dog.jpg')),
+};
 
 function reason(err: unknown): string {
   const e = err as { name?: string; message?: string };
@@ -19,7 +29,7 @@ export async function preflight(
   clients: { store: ObjectStore; endpoint: InferenceEndpoint },
   phases: readonly Phase[],
   probeKey: string,
-  sample: ImageItem | undefined,
+  sample: { name: string; contentType: string; read(): Promise<Buffer> } = PROBE_PHOTO,
 ): Promise<void> {
   const { store, endpoint } = clients;
   if (phases.includes('upload')) {
@@ -43,7 +53,7 @@ export async function preflight(
       fail('refused to delete the run\'s own probe object', reason(err));
     }
   }
-  if (phases.includes('inference') && sample) {
+  if (phases.includes('inference')) {
     const result = await endpoint.invoke(await sample.read(), sample.contentType);
     if (!result.record.ok) {
       throw new UserError(

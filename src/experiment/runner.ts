@@ -214,7 +214,7 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
   try {
     for (const name of platformNames) {
       if (stop.aborted) break;
-      await preflight(name, clients[name], config.phases, `${platformPrefix(config.keyPrefix, runId, name)}preflight`, items[0]);
+      await preflight(name, clients[name], config.phases, `${platformPrefix(config.keyPrefix, runId, name)}preflight`);
     }
     for (const step of steps) {
       if (stop.aborted) break;
