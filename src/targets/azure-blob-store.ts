@@ -4,6 +4,7 @@ import {
   StorageSharedKeyCredential,
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
+import { forEachLimit } from '../concurrency';
 import type { AzureBlobTargetConfig } from '../config/targets';
 import { trackCall } from './call-context';
 import { createDeadlineAgents, type DeadlineAgents } from './deadline-agent';
@@ -134,16 +135,13 @@ export function createAzureBlobStore(cfg: AzureBlobTargetConfig, opts: AdapterOp
     },
 
     async delete(keys) {
-      // One DELETE per blob: Azurite does not implement the blob batch API.
+      // One DELETE per blob (Azurite does not implement the blob batch API), 8 at a time; a
+      // failure stops new deletes and is thrown once the ones in flight have ended.
       let deleted = 0;
-      const queue = [...keys];
-      const worker = async () => {
-        for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
-          const res = await container.getBlobClient(key).deleteIfExists();
-          if (res.succeeded) deleted += 1;
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(8, keys.length) }, worker));
+      await forEachLimit(keys, 8, async (key) => {
+        const res = await container.getBlobClient(key).deleteIfExists();
+        if (res.succeeded) deleted += 1;
+      });
       return deleted;
     },
 

@@ -145,7 +145,7 @@ export function capabilitiesTable(analysis: AnalysisModel): { intro: Paragraph[]
     ...platforms.map((p) => {
       const v = c.values[p];
       if (!v) return missing();
-      if (v.inferred) inferred.push(`${p}, ${lowerFirst(c.label)}: ${v.note}`);
+      if (v.inferred) inferred.push(`${p}, ${c.label}: ${v.note}`);
       return text(`${valueText(c, v)}${v.inferred ? ' (inferred)' : ''} ${sources.ref(v.source)}`, { strong: c.best === p, muted: v.inferred });
     }),
   ]);
