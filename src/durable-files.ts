@@ -62,10 +62,21 @@ export function appendDurably(file: string, text: string): void {
     fd = fs.openSync(file, 'a');
     writeFully(fd, Buffer.from(text, 'utf8'), file);
     fs.fsyncSync(fd);
+    const open = fd;
+    fd = undefined; // a close error (NFS may report ENOSPC or EIO only here) is reported, not retried
+    fs.closeSync(open);
   } catch (err) {
+    if (fd !== undefined) closeQuietly(fd);
     fail(file, err);
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Closes a descriptor on the way out of a failure, whose own error is the one worth reporting. */
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // the first failure is the one reported
   }
 }
 
@@ -80,11 +91,12 @@ export function replaceFileAtomically(file: string, write: (fd: number) => void)
     fd = fs.openSync(tmp, 'w');
     write(fd);
     fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
+    const open = fd;
+    fd = undefined; // closed (or failed to close) exactly once
+    fs.closeSync(open);
     fs.renameSync(tmp, file);
   } catch (err) {
-    if (fd !== undefined) fs.closeSync(fd);
+    if (fd !== undefined) closeQuietly(fd);
     fs.rmSync(tmp, { force: true });
     fail(file, err);
   }
@@ -112,10 +124,12 @@ export function writeFileAtomicallyOrInPlace(file: string, text: string): void {
       fs.ftruncateSync(fd, 0);
       writeFully(fd, data, file);
       fs.fsyncSync(fd);
+      const open = fd;
+      fd = undefined;
+      fs.closeSync(open);
     } catch (inner) {
+      if (fd !== undefined) closeQuietly(fd);
       fail(file, inner);
-    } finally {
-      if (fd !== undefined) fs.closeSync(fd);
     }
   }
 }

@@ -28,6 +28,8 @@ test('the config hash ignores key order, secrets and the output folder, and sees
   const h = configHash(parseExperimentConfig(base));
   assert.equal(configHash(parseExperimentConfig({ batchSize: 4, dataset: { count: 8, type: 'synthetic' }, platforms: { aws: 'local:aws' } })), h);
   assert.equal(configHash(parseExperimentConfig({ ...base, outDir: '/elsewhere' })), h);
+  // Deadlines and retries may change on resume (they are recorded per session instead).
+  assert.equal(configHash(parseExperimentConfig({ ...base, timeouts: { firstByteMs: 90000, totalMs: 180000 }, retry: { maxAttempts: 5 } })), h);
   assert.notEqual(configHash(parseExperimentConfig({ ...base, batchSize: 5 })), h);
   const withKey = (key: string) => ({ ...base, platforms: { x: { storage: { type: 's3', bucket: 'b-1', region: 'r' }, inference: { type: 'azureml', scoringUri: 'https://e/score', key } } } });
   assert.equal(configHash(parseExperimentConfig(withKey('one'))), configHash(parseExperimentConfig(withKey('two'))));

@@ -172,6 +172,21 @@ describe('request deadlines and retries, per adapter', () => {
     }));
   });
 
+  test('a download whose body broke keeps to the attempt budget across re-requests', async () => {
+    const gets = kinds.filter((k) => k.name.endsWith(' get'));
+    await Promise.all(gets.map((kind) =>
+      // Attempt 1: the body breaks (the SDK has returned); then 503s: the budget of 3 ends it.
+      through(kind, (r) => (r.method !== 'GET' ? 'ok' : r.occurrence === 1 ? 'resetMidBody' : r.occurrence <= 3 ? 'status503' : 'ok'), async (proxy) => {
+        const rec = await kind.call(proxy.url);
+        const mine = proxy.log.filter((e) => e.method === 'GET');
+        assert.equal(rec.ok, false, `${kind.name}: ${mine.map((e) => e.fault).join(',')}`);
+        assert.equal(rec.attempts, MAX_ATTEMPTS, kind.name);
+        assert.equal(mine.length, MAX_ATTEMPTS, `${kind.name}: requests seen ${mine.map((e) => e.fault).join(',')}`);
+        assert.equal(rec.errorCode, BUSY_ERROR_CODES[kind.shape], `${kind.name}: ${rec.errorMessage}`);
+      }),
+    ));
+  });
+
   test('the caller\'s signal ends a stalled call at once, recorded as Aborted', async () => {
     await Promise.all(kinds.map((kind) =>
       through(kind, () => 'stallBeforeResponse', async (proxy) => {

@@ -197,4 +197,37 @@ describe('a cleanup that fails', () => {
       await proxy.close();
     }
   });
+
+  test('a stop during cleanup ends it at once: the run stays complete, a warning says what to delete', async () => {
+    const c = cleanupStack.get().config;
+    const proxy = await startFaultProxy(c.s3.endpoint, 's3', (r) => (r.method === 'GET' && r.path.includes('list-type=2') ? 'stallBeforeResponse' : 'ok'));
+    try {
+      const warnings: string[] = [];
+      const local = localPlatforms(c);
+      const stop = new AbortController();
+      let stoppedAt = 0;
+      const result = await runExperiment({
+        handleSignals: false,
+        signal: stop.signal,
+        onEvent: (e) => {
+          if (e.type === 'warning') warnings.push(e.message);
+          // The last batch is sealed: cleanup starts now, and its listing stalls.
+          if (e.type === 'batch' && e.stepsDone === e.steps) setTimeout(() => { stoppedAt = Date.now(); stop.abort(); }, 300);
+        },
+        config: parseExperimentConfig({
+          platforms: { aws: { ...local.aws, storage: { ...(local.aws.storage as S3TargetConfig), endpoint: proxy.url } } },
+          dataset: { type: 'synthetic', count: 2, seed: 3 },
+          batchSize: 2,
+          phases: ['upload'],
+          outDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-cleanup-')),
+          timeouts: { firstByteMs: 30_000, totalMs: 60_000 },
+        }),
+      });
+      assert.ok(Date.now() - stoppedAt < 2000, `the run ended ${Date.now() - stoppedAt} ms after the stop`);
+      assert.equal(result.status, 'complete');
+      assert.deepEqual(warnings.filter((w) => w.startsWith('cleanup')).map((w) => w.replace(/\/\S+\//, '/<run>/')), ['cleanup interrupted; delete cloudbench/<run>/ by hand']);
+    } finally {
+      await proxy.close();
+    }
+  });
 });

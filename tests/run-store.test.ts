@@ -59,6 +59,20 @@ test('resume repair drops a sealed batch whose request rows do not add up, so it
   assert.equal(rows.length, 5 * 12);
 });
 
+test('resume repair keeps only rows the check accepts, so the resumed run reads clean', () => {
+  const dir = fixture();
+  setStatus(dir, 'interrupted');
+  const [first] = read(dir, 'requests.jsonl').split('\n');
+  // A stray row of another run, with this run's platform and batch: not counted, so not kept.
+  fs.appendFileSync(file(dir, 'requests.jsonl'), `${JSON.stringify({ ...JSON.parse(first), run: 'OTHER' })}\n`);
+  assert.throws(() => readRun(dir), /run is "OTHER", not this run/);
+  const repair = repairForResume(dir, readManifest(dir));
+  assert.equal(repair.done.size, 6);
+  const run = readRun(dir);
+  assert.equal(run.requestRows.length, 72);
+  assert.ok(run.requestRows.every((r) => r.run !== 'OTHER'));
+});
+
 /** Each damage, what the refusal must say, and what `exclude` keeps. */
 const damages: Array<{ name: string; damage: (dir: string) => void; message: RegExp; keptBatches: number }> = [
   {

@@ -93,7 +93,15 @@ describe('the running stack', () => {
 
   test('S3 refuses anonymous requests and a wrong secret, and takes the stack\'s keys', async () => {
     const s3 = stack.get().config.s3;
-    for (const [method, p] of [['GET', `/${s3.bucket}?list-type=2`], ['PUT', `/${s3.bucket}/anon.txt`], ['DELETE', `/${s3.bucket}/anon.txt`]]) {
+    const anonymous = [
+      ['GET', `/${s3.bucket}?list-type=2`],
+      ['PUT', `/${s3.bucket}/anon.txt`],
+      ['DELETE', `/${s3.bucket}/anon.txt`],
+      // Query strings that look signed: s3rver alone would let these through.
+      ['GET', `/${s3.bucket}?X-Amz-Signature=00`],
+      ['PUT', `/${s3.bucket}/anon.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${s3.accessKeyId}%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=604800&X-Amz-SignedHeaders=host&X-Amz-Signature=${'0'.repeat(64)}`],
+    ];
+    for (const [method, p] of anonymous) {
       const res = await fetch(`${s3.endpoint}${p}`, { method, body: method === 'PUT' ? 'x' : undefined });
       const body = await res.text();
       assert.equal(res.status, 403, `${method} ${p}`);

@@ -124,4 +124,47 @@ describe('write failures in a run folder', () => {
     assert.equal(readRun(dir).batchRows.length, 2);
     await resumeToTheEnd(cfg, dir);
   });
+
+  test('a dataset file that disappears mid-run stops the run with one line naming it, resumable', async () => {
+    const dataset = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-vanish-'));
+    for (const n of ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg']) fs.copyFileSync(path.join(__dirname, '..', 'src/datasets/photos/dog.jpg'), path.join(dataset, n));
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-vanish-runs-'));
+    const cfg = parseExperimentConfig({ platforms: { aws: 'local:aws' }, dataset: { type: 'folder', path: dataset }, batchSize: 2, phases: ['upload', 'download'], outDir });
+    const err = await runExperiment({
+      config: cfg,
+      local: stack.get().config,
+      handleSignals: false,
+      onEvent: (e) => { if (e.type === 'batch' && e.stepsDone === 1) fs.rmSync(path.join(dataset, 'd.jpg')); },
+    }).then(() => assert.fail('the run completed without d.jpg'), (e: unknown) => e);
+    assert.ok(err instanceof RunStoppedError, String(err));
+    assert.equal(err.status, 'failed');
+    assert.match(err.message, /cannot read .*d\.jpg \(ENOENT\): the dataset changed after it was hashed\?/);
+    assert.equal(readManifest(err.dir).status, 'failed');
+    assert.equal(readRun(err.dir).batchRows.length, 1);
+  });
+
+  test('a manifest that cannot record the end fails the command, after every batch is saved', async () => {
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-eio-'));
+    const real = fs.openSync;
+    let broken = false;
+    mock.method(fs, 'openSync', (p: fs.PathLike, flags: string, ...rest: unknown[]) => {
+      if (broken && /manifest\.json(\.tmp)?$/.test(String(p))) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+      return (real as (...a: unknown[]) => number)(p, flags, ...rest);
+    });
+    let err: unknown;
+    try {
+      await runExperiment({
+        config: { ...config(outDir), batches: 1 },
+        local: stack.get().config,
+        handleSignals: false,
+        onEvent: (e) => { if (e.type === 'batch' && e.stepsDone === e.steps) broken = true; },
+      });
+    } catch (e) {
+      err = e;
+    } finally {
+      mock.restoreAll();
+    }
+    assert.ok(err instanceof Error && err.name === 'UserError', String(err));
+    assert.match((err as Error).message, /every batch is saved, but the manifest could not record the run's end \(cannot write .*manifest\.json: input\/output error on the device \(EIO\)\); it still says "running"/);
+  });
 });

@@ -418,10 +418,13 @@ export function hasRedactedSecret(value: unknown): boolean {
 
 /**
  * Fingerprint of what a run measures, used to refuse resuming with a different config.
- * Secrets, the output folder and local-stack addresses (new ports every start) are left out.
+ * Secrets, the output folder, deadlines and retries, and local-stack addresses (new ports every
+ * start) are left out.
  */
 export function configHash(config: ExperimentConfig): string {
-  const { outDir: _outDir, ...rest } = redactSecrets(config);
+  // Deadlines and retries are how the client behaves, recorded per session in the manifest: a
+  // run can be resumed with longer deadlines (and runs from before they existed still resume).
+  const { outDir: _outDir, timeouts: _timeouts, retry: _retry, ...rest } = redactSecrets(config);
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
 

@@ -88,6 +88,7 @@ export type DatasetErrorCode =
   | 'NOT_A_DIRECTORY'
   | 'NO_IMAGES'
   | 'NOT_AN_IMAGE'
+  | 'UNREADABLE'
   | 'INVALID_ARGUMENT';
 
 /**

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { ExperimentConfig, Phase } from '../config/experiment';
 import { forEachLimit } from '../concurrency';
-import type { ImageItem } from '../datasets/types';
+import { DatasetError, type ImageItem } from '../datasets/types';
 import type { CallRecord, InferenceEndpoint, ObjectStore } from '../targets/types';
 import { objectKey } from './object-keys';
 import type { Step } from './plan';
@@ -36,6 +36,17 @@ export interface BatchContext {
   /** Ends the requests in flight. */
   abort: AbortSignal;
   onProgress(p: PhaseProgress): void;
+}
+
+/** An image's bytes; a file that vanished or became unreadable since hashing is named, in words. */
+async function readImage(item: ImageItem): Promise<Buffer> {
+  try {
+    return await item.read();
+  } catch (err) {
+    if (err instanceof DatasetError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new DatasetError('UNREADABLE', `cannot read ${item.path} (${code}): the dataset changed after it was hashed?`, item.path);
+  }
 }
 
 function sha256(buf: Buffer): string {
@@ -106,7 +117,7 @@ export async function measureBatch(ctx: BatchContext, step: Step, items: ImageIt
   if (config.phases.includes('upload')) {
     const tick = progress('upload');
     await forEachLimit(items, config.concurrency.upload, async (item) => {
-      const body = await item.read();
+      const body = await readImage(item);
       const key = keyOf(item);
       uploaded.set(key, { sha: sha256(body), size: body.length });
       const rec = await clients.store.put(key, body, body.length, call);
@@ -133,7 +144,7 @@ export async function measureBatch(ctx: BatchContext, step: Step, items: ImageIt
     const tick = progress('inference');
     await forEachLimit(items, config.concurrency.inference, async (item) => {
       // Read again rather than kept from the upload: a 1024-image batch would hold ~160 MB.
-      const body = await item.read();
+      const body = await readImage(item);
       const result = await clients.endpoint.invoke(body, item.contentType, call);
       record('inference', item.name, result.record, result.response?.detections.length ?? null);
       tick(result.record.ok, result.record.bytes);

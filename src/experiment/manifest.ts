@@ -14,6 +14,9 @@ export interface RunSession {
   endedAt: string | null;
   /** platform × batch steps completed in this session. */
   stepsDone: number;
+  /** The client's deadlines and retry budget in this session (a resume may change them). */
+  timeouts?: ExperimentConfig['timeouts'];
+  retry?: ExperimentConfig['retry'];
 }
 
 export interface PlatformDescription {

@@ -29,32 +29,41 @@ export async function preflight(
   clients: { store: ObjectStore; endpoint: InferenceEndpoint },
   phases: readonly Phase[],
   probeKey: string,
+  /** Aborting ends the preflight at once (an interrupt): it rejects with an AbortError. */
+  signal?: AbortSignal,
   sample: { name: string; contentType: string; read(): Promise<Buffer> } = PROBE_PHOTO,
 ): Promise<void> {
   const { store, endpoint } = clients;
+  const call = { signal };
+  const stopped = () => signal?.throwIfAborted();
   if (phases.includes('upload')) {
     const fail = (what: string, detail: string): never => {
       throw new UserError(`platform "${platform}": storage ${store.location} ${what}: ${detail}`);
     };
     try {
-      await store.ensureContainer();
+      await store.ensureContainer(call);
     } catch (err) {
+      stopped();
       fail('cannot be opened or created', reason(err));
     }
     const probe = Buffer.from(`cloudbench preflight ${probeKey}`);
-    const put = await store.put(probeKey, probe, probe.length);
+    const put = await store.put(probeKey, probe, probe.length, call);
+    stopped();
     if (!put.ok) fail('refused an upload', `${put.errorCode}: ${put.errorMessage ?? ''}`.trim());
-    const got = await store.get(probeKey);
+    const got = await store.get(probeKey, call);
+    stopped();
     if (!got.record.ok) fail('refused a download', `${got.record.errorCode}: ${got.record.errorMessage ?? ''}`.trim());
     if (!got.body?.equals(probe)) fail('returned different bytes than were uploaded', `${got.body?.length ?? 0} bytes back for ${probe.length}`);
     try {
-      await store.delete([probeKey]);
+      await store.delete([probeKey], call);
     } catch (err) {
+      stopped();
       fail('refused to delete the run\'s own probe object', reason(err));
     }
   }
   if (phases.includes('inference')) {
-    const result = await endpoint.invoke(await sample.read(), sample.contentType);
+    const result = await endpoint.invoke(await sample.read(), sample.contentType, call);
+    stopped();
     if (!result.record.ok) {
       throw new UserError(
         `platform "${platform}": inference endpoint ${endpoint.location} failed on ${sample.name}: ` +

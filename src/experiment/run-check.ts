@@ -84,7 +84,13 @@ function readBatchesCsv(file: string, manifest: RunManifest, complete: boolean, 
     problems.push({ file: name, message: 'is missing' });
     return [];
   }
-  let text = fs.readFileSync(file, 'utf8');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    problems.push({ file: name, message: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
+    return [];
+  }
   if (text.length > 0 && !text.endsWith('\n')) {
     // A crash between writing a row and its newline: that batch was never sealed.
     const cut = text.lastIndexOf('\n') + 1;
@@ -160,6 +166,18 @@ export function* fileLines(file: string): Generator<{ line: string; n: number; t
   }
 }
 
+/** One line of requests.jsonl as a row, or why it is not one. */
+export function parseRequestLine(line: string, runId: string): { row: RequestRow } | { error: string } {
+  let r: RequestRow;
+  try {
+    r = JSON.parse(line) as RequestRow;
+  } catch {
+    return { error: 'is not valid JSON' };
+  }
+  const error = requestRowError(r, runId);
+  return error ? { error } : { row: r };
+}
+
 /** A request row's shape, cheaply: the fields the analysis and the checks rely on. */
 function requestRowError(r: Partial<RequestRow>, runId: string): string | undefined {
   if (typeof r !== 'object' || r === null) return 'is not a JSON object';
@@ -194,6 +212,13 @@ export function checkRun(dir: string, manifest: RunManifest, opts: { keepRequest
   const requestFile = path.join(dir, FILES.requests);
   if (!fs.existsSync(requestFile)) problems.push({ file: FILES.requests, message: 'is missing' });
   else {
+    try {
+      readRequestLines();
+    } catch (err) {
+      problems.push({ file: FILES.requests, message: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
+    }
+  }
+  function readRequestLines(): void {
     for (const { line, n, torn } of fileLines(requestFile)) {
       if (torn) {
         if (complete) problems.push({ file: FILES.requests, line: n, message: 'is cut off (the file was truncated)' });
@@ -201,18 +226,12 @@ export function checkRun(dir: string, manifest: RunManifest, opts: { keepRequest
         continue;
       }
       if (line === '') continue;
-      let r: RequestRow;
-      try {
-        r = JSON.parse(line) as RequestRow;
-      } catch {
-        problems.push({ file: FILES.requests, line: n, message: 'is not valid JSON' });
+      const parsed = parseRequestLine(line, manifest.runId);
+      if ('error' in parsed) {
+        problems.push({ file: FILES.requests, line: n, message: parsed.error });
         continue;
       }
-      const error = requestRowError(r, manifest.runId);
-      if (error) {
-        problems.push({ file: FILES.requests, line: n, message: error });
-        continue;
-      }
+      const r = parsed.row;
       const key = stepKey(r.platform, r.batch);
       if (!byStep.has(key)) {
         unsealed.set(key, (unsealed.get(key) ?? 0) + 1);

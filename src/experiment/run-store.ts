@@ -12,7 +12,7 @@ import { appendDurably, replaceFileAtomically, writeFileAtomicallyOrInPlace, wri
 import { UserError } from '../errors';
 import type { RunManifest } from './manifest';
 import { BATCH_COLUMNS, type BatchRow, type RequestRow } from './records';
-import { checkRun, describeProblem, FILES, fileLines, stepKey, type RunProblem } from './run-check';
+import { checkRun, describeProblem, FILES, fileLines, parseRequestLine, stepKey, type RunProblem } from './run-check';
 
 export { FILES, stepKey } from './run-check';
 
@@ -83,11 +83,18 @@ export function writeManifest(dir: string, manifest: RunManifest): void {
 export function readManifest(dir: string): RunManifest {
   const file = path.join(dir, FILES.manifest);
   if (!fs.existsSync(file)) throw new UserError(`${dir} is not a cloudbench run folder (no ${FILES.manifest})`);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   let manifest: RunManifest;
   try {
-    manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as RunManifest;
+    manifest = JSON.parse(text) as RunManifest;
   } catch (err) {
-    throw new UserError(`${file} is not valid JSON: ${(err as Error).message}`);
+    // Not V8's message: it quotes the text around the error.
+    throw new UserError(`${file} is not valid JSON (${(err as Error).message.replace(/,? ?".*$/s, '').trim()})`);
   }
   const missing = (['runId', 'status', 'config', 'dataset'] as const).filter((k) => manifest?.[k] === undefined);
   if (missing.length || typeof manifest.config?.platforms !== 'object') {
@@ -149,13 +156,11 @@ export function repairForResume(dir: string, manifest: RunManifest): ResumeRepai
   replaceFileAtomically(path.join(dir, FILES.requests), (fd) => {
     for (const { line, torn } of fileLines(path.join(dir, FILES.requests))) {
       if (torn || line === '') continue;
-      let r: Pick<RequestRow, 'platform' | 'batch'>;
-      try {
-        r = JSON.parse(line);
-      } catch {
-        continue;
+      // Exactly the rows the check counted: a line it rejected is not kept for a kept batch.
+      const parsed = parseRequestLine(line, manifest.runId);
+      if ('row' in parsed && done.has(stepKey(parsed.row.platform, parsed.row.batch))) {
+        writeFully(fd, Buffer.from(`${line}\n`, 'utf8'), FILES.requests);
       }
-      if (done.has(stepKey(r.platform, r.batch))) writeFully(fd, Buffer.from(`${line}\n`, 'utf8'), FILES.requests);
     }
   });
   return { done, dropped: [...check.problems.map(describeProblem), ...check.notes] };

@@ -12,7 +12,7 @@ import type { PlatformConfig } from '../config/targets';
 import { computeManifest } from '../datasets/manifest';
 import { resolveDatasetSource } from '../datasets/synthetic';
 import { ensureWritableDir, WriteError } from '../durable-files';
-import { UserError } from '../errors';
+import { isUserFacing, UserError } from '../errors';
 import type { LocalStackConfig } from '../local/stack-types';
 import { datasetCacheDir } from '../paths';
 import { createInferenceEndpoint, createObjectStore } from '../targets/factory';
@@ -162,7 +162,7 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
       for (const d of repair.dropped) emitEvent({ type: 'warning', message: `measured again: ${d}` });
       manifest.status = 'running';
       manifest.endedAt = null;
-      manifest.sessions.push({ startedAt: sessionStart, endedAt: null, stepsDone: 0 });
+      manifest.sessions.push({ startedAt: sessionStart, endedAt: null, stepsDone: 0, timeouts: config.timeouts, retry: config.retry });
     } else {
       runId = o.runId ?? newRunId();
       dir = path.resolve(config.outDir, runId);
@@ -175,7 +175,7 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
         status: 'running',
         startedAt: sessionStart,
         endedAt: null,
-        sessions: [{ startedAt: sessionStart, endedAt: null, stepsDone: 0 }],
+        sessions: [{ startedAt: sessionStart, endedAt: null, stepsDone: 0, timeouts: config.timeouts, retry: config.retry }],
         config: redactSecrets(config),
         configHash: hash,
         dataset,
@@ -203,6 +203,8 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
   const failures = { count: 0, examples: [] as FailedRequest[] };
   let status: RunManifest['status'] = 'complete';
   let stopError: RunStoppedError | undefined;
+  let measuring = false;
+  let manifestError: string | undefined;
   const stopped = (why: 'interrupted' | 'failed', cause: string) =>
     new RunStoppedError(
       `run ${runId} ${why === 'interrupted' ? 'interrupted' : 'stopped'}${cause ? `: ${cause}` : ''}; ` +
@@ -214,8 +216,10 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
   try {
     for (const name of platformNames) {
       if (stop.aborted) break;
-      await preflight(name, clients[name], config.phases, `${platformPrefix(config.keyPrefix, runId, name)}preflight`);
+      // Not measured: the first Ctrl-C ends it at once.
+    await preflight(name, clients[name], config.phases, `${platformPrefix(config.keyPrefix, runId, name)}preflight`, stop);
     }
+    measuring = true;
     for (const step of steps) {
       if (stop.aborted) break;
       if (done.has(stepKey(step.platform, step.batch))) continue;
@@ -245,21 +249,30 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
       stopError = stopped('interrupted', '');
     } else {
       status = 'failed';
-      if (err instanceof WriteError) stopError = stopped('failed', err.message);
+      // Something the user can fix (a full disk, a dataset file gone): say so and how to go on.
+      // A preflight failure stays as it is: nothing was measured.
+      if (err instanceof WriteError || (measuring && isUserFacing(err))) stopError = stopped('failed', (err as Error).message);
       else throw err;
     }
   } finally {
     await finish();
   }
   if (stopError) throw stopError;
+  if (manifestError) {
+    throw new UserError(`run ${runId}: every batch is saved, but the manifest could not record the run's end (${manifestError}); it still says "running"`);
+  }
   return { runId, dir, status, batches: readBatches(dir), failures };
 
   async function finish(): Promise<void> {
     try {
       if (status === 'complete' && config.cleanup) {
-        // The measurements are complete and saved: a failed cleanup is worth a warning, not a failed run.
+        // The measurements are complete and saved: a failed or interrupted cleanup is worth a
+        // warning, not a failed run. A Ctrl-C ends it at once (it can take minutes on a big run).
         await cleanup().catch((err: Error) =>
-          emitEvent({ type: 'warning', message: `cleanup failed (${cleanupReason(err)}); delete ${config.keyPrefix}${runId}/ by hand` }),
+          emitEvent({
+            type: 'warning',
+            message: `cleanup ${stop.aborted ? 'interrupted' : `failed (${cleanupReason(err)})`}; delete ${config.keyPrefix}${runId}/ by hand`,
+          }),
         );
       }
     } finally {
@@ -269,8 +282,9 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
       try {
         writeManifest(dir, manifest);
       } catch (err) {
-        // Say so rather than hide the first error; the manifest still says "running".
-        emitEvent({ type: 'warning', message: `the manifest could not record the run's end: ${(err as Error).message}` });
+        // Said after any first error, which it must not hide; alone it fails the command.
+        manifestError = (err as Error).message;
+        emitEvent({ type: 'warning', message: `the manifest could not record the run's end: ${manifestError}` });
       }
       await Promise.allSettled(Object.values(clients).flatMap((c) => [c.store.close(), c.endpoint.close()]));
       emitEvent({ type: 'end', status });
@@ -281,9 +295,10 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
     if (!config.phases.includes('upload')) return;
     for (const name of platformNames) {
       // Only this run's own prefix: never anything else in the bucket or container.
+      stop.throwIfAborted();
       const prefix = platformPrefix(config.keyPrefix, runId, name);
-      const keys = await clients[name].store.list(prefix);
-      const deleted = keys.length ? await clients[name].store.delete(keys.filter((k) => k.startsWith(prefix))) : 0;
+      const keys = await clients[name].store.list(prefix, { signal: stop });
+      const deleted = keys.length ? await clients[name].store.delete(keys.filter((k) => k.startsWith(prefix)), { signal: stop }) : 0;
       emitEvent({ type: 'cleanup', platform: name, deleted });
     }
   }

@@ -87,19 +87,21 @@ const S3_ERROR_CODES: Record<SigV4ErrorType, string> = {
 };
 
 /**
- * What s3rver leaves open, closed in front of it, as S3 does: an anonymous request is refused
- * (AccessDenied), and a SigV4 Authorization header is verified in full against the stack's keys
- * (s3rver checks only the key id). SigV2 headers and presigned query strings go on to s3rver,
- * which verifies V2 signatures and checks the key id and expiry of V4 ones.
+ * What s3rver leaves open, closed in front of it, as S3 does: a request without an Authorization
+ * header is refused (AccessDenied), a SigV4 header is verified in full against the stack's keys
+ * (s3rver checks only the key id), and a SigV2 header goes on to s3rver, which verifies it.
+ * Query-string authentication (presigned URLs) is refused: s3rver checks neither its signature
+ * nor, without X-Amz-Algorithm, anything at all, and cloudbench never presigns.
  */
 function createS3Authenticator(region: string): (req: http.IncomingMessage) => Promise<{ code: string; message: string } | undefined> {
   const verify = createSigV4Verifier({ region, service: 's3', credentials: S3RVER_CREDENTIALS, uriEscapePath: false });
   return async (req) => {
     const auth = req.headers.authorization;
-    const query = new URL(req.url ?? '/', 'http://local').searchParams;
     if (!auth) {
-      if (query.has('X-Amz-Signature') || query.has('Signature')) return undefined;
-      return { code: 'AccessDenied', message: 'Anonymous access is not allowed: sign the request with the stack\'s S3 keys.' };
+      return {
+        code: 'AccessDenied',
+        message: 'Anonymous access is not allowed: sign the request with the stack\'s S3 keys in an Authorization header (the local S3 takes no presigned URLs).',
+      };
     }
     if (!auth.startsWith('AWS4-HMAC-SHA256')) return undefined;
     const payload = req.headers['x-amz-content-sha256'];

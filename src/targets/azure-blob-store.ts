@@ -90,13 +90,17 @@ export function createAzureBlobStore(cfg: AzureBlobTargetConfig, opts: AdapterOp
   // For a body that breaks after the SDK returned (the SDK's own ranged resume is turned off below).
   const bodyRetries = createRetryStrategy(retry);
   const container = client.getContainerClient(cfg.container);
+  // For a download's re-requests after its body broke: one attempt each, within the call's budget.
+  const onceClient = serviceClient(cfg, { retryOptions: { maxTries: 1 } });
+  installDeadlineAgents(onceClient, agents);
+  const onceContainer = onceClient.getContainerClient(cfg.container);
 
   return {
     kind: 'azure-blob',
     location: `${describeAccount(client)}/${cfg.container}`,
 
-    async ensureContainer() {
-      await container.createIfNotExists();
+    async ensureContainer({ signal } = {}) {
+      await container.createIfNotExists({ abortSignal: signal });
     },
 
     async put(key, body, size, { signal } = {}) {
@@ -115,8 +119,8 @@ export function createAzureBlobStore(cfg: AzureBlobTargetConfig, opts: AdapterOp
       // into "Data corruption failure"; downloadBody() fetches again and keeps the real cause.
       const outcome = await trackCall(downloadTimeouts, signal, (call) =>
         downloadBody(
-          async () => {
-            const res = await container.getBlobClient(key).download(0, undefined, { abortSignal: signal, maxRetryRequests: 0 });
+          async (again) => {
+            const res = await (again ? onceContainer : container).getBlobClient(key).download(0, undefined, { abortSignal: signal, maxRetryRequests: 0 });
             if (!res.readableStreamBody) throw new Error('Azure Blob download returned no body stream');
             return res.readableStreamBody as AsyncIterable<Buffer>;
           },
@@ -127,21 +131,21 @@ export function createAzureBlobStore(cfg: AzureBlobTargetConfig, opts: AdapterOp
       return { body: got?.body, record: callRecord(clock, got?.body.length ?? 0, outcome, { ttfbMs: got?.ttfbMs }) };
     },
 
-    async list(prefix, opts = {}) {
+    async list(prefix, { pageSize, signal } = {}) {
       const keys: string[] = [];
-      const pages = container.listBlobsFlat({ prefix }).byPage({ maxPageSize: opts.pageSize });
+      const pages = container.listBlobsFlat({ prefix, abortSignal: signal }).byPage({ maxPageSize: pageSize });
       for await (const page of pages) for (const blob of page.segment.blobItems) keys.push(blob.name);
       return keys;
     },
 
-    async delete(keys) {
+    async delete(keys, { signal } = {}) {
       // One DELETE per blob (Azurite does not implement the blob batch API), 8 at a time; a
       // failure stops new deletes and is thrown once the ones in flight have ended.
       let deleted = 0;
       await forEachLimit(keys, 8, async (key) => {
-        const res = await container.getBlobClient(key).deleteIfExists();
+        const res = await container.getBlobClient(key).deleteIfExists({ abortSignal: signal });
         if (res.succeeded) deleted += 1;
-      });
+      }, signal);
       return deleted;
     },
 

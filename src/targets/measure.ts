@@ -36,31 +36,47 @@ export async function readBody(
   return { body: Buffer.concat(chunks), ttfbMs: ttfbMs ?? sinceStart() };
 }
 
+/** HTTP statuses worth another attempt (the SDKs' transient and throttling set). */
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+
+function httpStatusOf(err: unknown): number | undefined {
+  const e = err as { $metadata?: { httpStatusCode?: number }; statusCode?: number };
+  return e?.$metadata?.httpStatusCode ?? e?.statusCode;
+}
+
 /**
- * A download's body: `request` is one SDK call (with the SDK's own retries inside) that returns
- * the body stream. The SDKs stop retrying once the headers are in, so a body that breaks or
- * stalls is requested again here while the call has attempts left; every attempt is counted by
- * the call's agent either way. Throws the last error when no attempt delivered the whole body.
+ * A download's body. `request(again)` is one SDK call returning the body stream: the first with
+ * the SDK's own retries inside, later ones (`again`) through a client that makes exactly one
+ * attempt. The SDKs stop retrying once the headers are in, so a body that breaks or stalls is
+ * requested again here, and so is a failed re-request, while the call has attempts left of
+ * `maxAttempts` — the budget holds across both. Every attempt is counted by the call's agent.
+ * Throws the last error when no attempt delivered the whole body.
  */
 export async function downloadBody(
-  request: () => Promise<AsyncIterable<Uint8Array | string>>,
+  request: (again: boolean) => Promise<AsyncIterable<Uint8Array | string>>,
   opts: { call: CallState; maxAttempts: number; strategy: RetryStrategyV2; sinceStart: () => number },
 ): Promise<{ body: Buffer; ttfbMs: number | undefined }> {
   type Outcome = { body?: Buffer; ttfbMs?: number; error?: unknown };
+  const { call, maxAttempts } = opts;
+  let again = false;
   const outcome = await retrying<Outcome>(opts.strategy, async () => {
+    const first = !again;
+    again = true;
     let stream: AsyncIterable<Uint8Array | string>;
     try {
-      stream = await request();
+      stream = await request(!first);
     } catch (error) {
-      return { done: false, retry: null, value: { error } }; // the SDK already spent its retries
+      // The first request's SDK already spent its retries; a re-request was one attempt.
+      const retry = !first && call.attempts < maxAttempts && (isTransportFailure(call) || RETRYABLE_STATUS.has(httpStatusOf(error) ?? 0));
+      return { done: false, retry: retry ? 'TRANSIENT' : null, value: { error } };
     }
     try {
       return { done: true, value: await readBody(stream, opts.sinceStart) };
     } catch (error) {
-      const again = isTransportFailure(opts.call) && opts.call.attempts < opts.maxAttempts;
-      return { done: false, retry: again ? 'TRANSIENT' : null, value: { error } };
+      const retry = isTransportFailure(call) && call.attempts < maxAttempts;
+      return { done: false, retry: retry ? 'TRANSIENT' : null, value: { error } };
     }
-  }, () => opts.call.signal?.aborted === true);
+  }, () => call.signal?.aborted === true);
   if (outcome.body === undefined) throw outcome.error;
   return { body: outcome.body, ttfbMs: outcome.ttfbMs };
 }

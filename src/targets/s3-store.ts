@@ -49,15 +49,17 @@ export function createS3Store(cfg: S3TargetConfig, opts: AdapterOptions = {}): O
     retryStrategy,
   };
   const client = new S3Client(clientConfig);
+  // For a download's re-requests after its body broke: one attempt each, within the call's budget.
+  const onceClient = new S3Client({ ...clientConfig, requestHandler: new NodeHttpHandler({ httpAgent: agents.http, httpsAgent: agents.https }), retryStrategy: createRetryStrategy({ maxAttempts: 1 }) });
   const Bucket = cfg.bucket;
 
   return {
     kind: 's3',
     location: `s3://${Bucket} (${cfg.region}${custom ? `, ${cfg.endpoint}` : ''})`,
 
-    async ensureContainer() {
+    async ensureContainer({ signal } = {}) {
       try {
-        await client.send(new HeadBucketCommand({ Bucket }));
+        await client.send(new HeadBucketCommand({ Bucket }), { abortSignal: signal });
         return;
       } catch (err) {
         const status = (err as SdkError).$metadata?.httpStatusCode;
@@ -76,6 +78,7 @@ export function createS3Store(cfg: S3TargetConfig, opts: AdapterOptions = {}): O
             ? {}
             : { CreateBucketConfiguration: { LocationConstraint: cfg.region as never } }),
         }),
+        { abortSignal: signal },
       );
     },
 
@@ -91,7 +94,7 @@ export function createS3Store(cfg: S3TargetConfig, opts: AdapterOptions = {}): O
       const clock = startCall();
       const outcome = await trackCall(downloadTimeouts, signal, (call) =>
         downloadBody(
-          async () => (await client.send(new GetObjectCommand({ Bucket, Key: key }), { abortSignal: signal })).Body as AsyncIterable<Uint8Array>,
+          async (again) => (await (again ? onceClient : client).send(new GetObjectCommand({ Bucket, Key: key }), { abortSignal: signal })).Body as AsyncIterable<Uint8Array>,
           { call, maxAttempts: retry.maxAttempts, strategy: retryStrategy, sinceStart: clock.elapsed },
         ),
       );
@@ -99,24 +102,25 @@ export function createS3Store(cfg: S3TargetConfig, opts: AdapterOptions = {}): O
       return { body: got?.body, record: callRecord(clock, got?.body.length ?? 0, outcome, { ttfbMs: got?.ttfbMs }) };
     },
 
-    async list(prefix, opts = {}) {
+    async list(prefix, { pageSize, signal } = {}) {
       const keys: string[] = [];
       let ContinuationToken: string | undefined;
       do {
-        const out = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken, MaxKeys: opts.pageSize }));
+        const out = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken, MaxKeys: pageSize }), { abortSignal: signal });
         for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
         ContinuationToken = out.IsTruncated ? out.NextContinuationToken : undefined;
       } while (ContinuationToken);
       return keys;
     },
 
-    async delete(keys) {
+    async delete(keys, { signal } = {}) {
       let deleted = 0;
       // DeleteObjects takes at most 1000 keys per request.
       for (let i = 0; i < keys.length; i += 1000) {
         const chunk = keys.slice(i, i + 1000);
         const out = await client.send(
           new DeleteObjectsCommand({ Bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: false } }),
+          { abortSignal: signal },
         );
         if (out.Errors && out.Errors.length > 0) {
           const first = out.Errors[0];
@@ -129,6 +133,7 @@ export function createS3Store(cfg: S3TargetConfig, opts: AdapterOptions = {}): O
 
     async close() {
       client.destroy();
+      onceClient.destroy();
       agents.destroy();
     },
   };

@@ -54,15 +54,15 @@ export interface ObjectStore {
   /** Human-readable location, e.g. "s3://bucket (us-east-1)". Never contains secrets. */
   readonly location: string;
   /** Create the bucket/container if it does not exist (no-op when it does). */
-  ensureContainer(): Promise<void>;
+  ensureContainer(opts?: CallOptions): Promise<void>;
   /** Upload one object. `body` may be a Buffer or a Readable of exactly `size` bytes (the SDKs do not retry a stream). */
   put(key: string, body: Buffer | NodeJS.ReadableStream, size: number, opts?: CallOptions): Promise<CallRecord>;
   /** Download one object completely (a body that breaks is fetched again within the retry budget). */
   get(key: string, opts?: CallOptions): Promise<GetResult>;
   /** All keys under a prefix, following pagination (pageSize: keys per page, service default if absent). */
-  list(prefix: string, opts?: { pageSize?: number }): Promise<string[]>;
+  list(prefix: string, opts?: { pageSize?: number } & CallOptions): Promise<string[]>;
   /** Delete the given keys (batched where the service allows). Returns how many were deleted. */
-  delete(keys: string[]): Promise<number>;
+  delete(keys: string[], opts?: CallOptions): Promise<number>;
   /** Release sockets and agents. */
   close(): Promise<void>;
 }
