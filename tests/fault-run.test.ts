@@ -69,7 +69,7 @@ describe('a run through fault-injecting proxies', () => {
     const c = stack.get().config;
     const blob = /BlobEndpoint=(http:\/\/[^/;]+)/.exec(c.azureBlob.connectionString)![1];
     const storage = (shape: ServiceShape, upstream: string) =>
-      startFaultProxy(upstream, shape, withForced(seededDecider(SEED, RATES, measuredOnly('storage')), (r) => (r.method === 'GET' && r.path.endsWith(alwaysBusy) ? 'status503' : undefined)));
+      startFaultProxy(upstream, shape, withForced(seededDecider(SEED, RATES, measuredOnly('storage')), (r) => (r.method === 'GET' && r.path.split('?')[0].endsWith(alwaysBusy) ? 'status503' : undefined)));
     const inference = (shape: ServiceShape, upstream: string) =>
       startFaultProxy(upstream, shape, withForced(seededDecider(SEED + 1, RATES, measuredOnly('inference')), (r) => (r.bodySha256 === alwaysStalled ? 'stallBeforeResponse' : undefined)));
     proxies.aws = { store: await storage('s3', c.s3.endpoint), inference: await inference('sagemaker', c.sagemaker.endpoint), storeShape: 's3', inferenceShape: 'sagemaker' };
@@ -96,6 +96,7 @@ describe('a run through fault-injecting proxies', () => {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-faults-'));
     const result = await runExperiment({
       handleSignals: false,
+      runId: 'seeded-faults', // object paths, and so the seeded faults, are the same in every run
       config: parseExperimentConfig({
         platforms,
         dataset: DATASET,
@@ -160,6 +161,10 @@ describe('a run through fault-injecting proxies', () => {
     const injected = [...table.values()].reduce((s, r) => s + Object.values(r.faults).reduce((a, b) => a + b, 0), 0);
     assert.ok(injected >= 20, `only ${injected} faults were injected`);
     assert.ok([...table.values()].some((r) => r.failed.ChecksumMismatch), 'no flipped byte reached a download');
+    // The forced faults: one download always busy, one inference always stalled, on each platform.
+    assert.equal(table.get('aws download')?.failed.SlowDown, 1);
+    assert.equal(table.get('azure download')?.failed.ServerBusy, 1);
+    for (const p of ['aws', 'azure']) assert.equal(table.get(`${p} inference`)?.failed.FirstByteTimeout, 1, p);
     for (const [key, r] of table) {
       t.diagnostic(`${key}: ${r.rows} rows, ${r.attempts} attempts, ${r.retried} retried; injected ${JSON.stringify(r.faults)}; failed ${JSON.stringify(r.failed)}`);
     }
