@@ -41,7 +41,7 @@ function platformTable(c: Priced, studyLabel: string, study: AnalysisModel['stud
   return table(
     `tab-cost-${c.platform}`,
     `${c.platform} cost summary: priced resources and their totals (${c.currency}, pay-as-you-go list prices).`,
-    [col('Service'), col('Type or capacity'), col('Role'), col('Price'), col('Instances', 'right'), col('Source, read on')],
+    [col('Service'), col('Type or capacity'), col('Role'), col('Price'), col('Instances', 'right'), col('Source')],
     rows,
     notes,
   );
