@@ -176,48 +176,19 @@ describe('a cleanup that fails', () => {
   before(() => cleanupStack.start());
   after(() => cleanupStack.stop());
 
-  test('is a warning that names its reason; the run stays complete', async () => {
+  /** A one-batch upload run on aws whose S3 listing (cleanup's first step) gets `listing`. */
+  async function runWithListing(listing: Fault, opts: { extra: Record<string, unknown>; signal?: AbortSignal; onBatch?: (last: boolean) => void }) {
     const c = cleanupStack.get().config;
-    // Listing the run's objects (the first step of cleanup) is refused; everything else works.
-    const proxy = await startFaultProxy(c.s3.endpoint, 's3', (r) => (r.method === 'GET' && r.path.includes('list-type=2') ? 'status503' : 'ok'));
+    const proxy = await startFaultProxy(c.s3.endpoint, 's3', (r) => (r.method === 'GET' && r.path.includes('list-type=2') ? listing : 'ok'));
+    const warnings: string[] = [];
     try {
-      const warnings: string[] = [];
       const local = localPlatforms(c);
       const result = await runExperiment({
         handleSignals: false,
-        onEvent: (e) => { if (e.type === 'warning') warnings.push(e.message); },
-        config: parseExperimentConfig({
-          platforms: { aws: { ...local.aws, storage: { ...(local.aws.storage as S3TargetConfig), endpoint: proxy.url } } },
-          dataset: { type: 'synthetic', count: 2, seed: 3 },
-          batchSize: 2,
-          phases: ['upload'],
-          outDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-cleanup-')),
-          retry: { maxAttempts: 2, baseDelayMs: 5 },
-        }),
-      });
-      assert.equal(result.status, 'complete');
-      assert.equal(warnings.length, 1, warnings.join('\n'));
-      assert.match(warnings[0], /^cleanup failed \(SlowDown: Please reduce your request rate\. \(HTTP 503\)\); delete cloudbench\/\S+\/ by hand$/);
-    } finally {
-      await proxy.close();
-    }
-  });
-
-  test('a stop during cleanup ends it at once: the run stays complete, a warning says what to delete', async () => {
-    const c = cleanupStack.get().config;
-    const proxy = await startFaultProxy(c.s3.endpoint, 's3', (r) => (r.method === 'GET' && r.path.includes('list-type=2') ? 'stallBeforeResponse' : 'ok'));
-    try {
-      const warnings: string[] = [];
-      const local = localPlatforms(c);
-      const stop = new AbortController();
-      let stoppedAt = 0;
-      const result = await runExperiment({
-        handleSignals: false,
-        signal: stop.signal,
+        signal: opts.signal,
         onEvent: (e) => {
           if (e.type === 'warning') warnings.push(e.message);
-          // The last batch is sealed: cleanup starts now, and its listing stalls.
-          if (e.type === 'batch' && e.stepsDone === e.steps) setTimeout(() => { stoppedAt = Date.now(); stop.abort(); }, 300);
+          if (e.type === 'batch') opts.onBatch?.(e.stepsDone === e.steps);
         },
         config: parseExperimentConfig({
           platforms: { aws: { ...local.aws, storage: { ...(local.aws.storage as S3TargetConfig), endpoint: proxy.url } } },
@@ -225,14 +196,33 @@ describe('a cleanup that fails', () => {
           batchSize: 2,
           phases: ['upload'],
           outDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-cleanup-')),
-          timeouts: { firstByteMs: 30_000, totalMs: 60_000 },
+          ...opts.extra,
         }),
       });
-      assert.ok(Date.now() - stoppedAt < 2000, `the run ended ${Date.now() - stoppedAt} ms after the stop`);
-      assert.equal(result.status, 'complete');
-      assert.deepEqual(warnings.filter((w) => w.startsWith('cleanup')).map((w) => w.replace(/\/\S+\//, '/<run>/')), ['cleanup interrupted; delete cloudbench/<run>/ by hand']);
+      return { result, warnings };
     } finally {
       await proxy.close();
     }
+  }
+
+  test('is a warning that names its reason; the run stays complete', async () => {
+    const { result, warnings } = await runWithListing('status503', { extra: { retry: { maxAttempts: 2, baseDelayMs: 5 } } });
+    assert.equal(result.status, 'complete');
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0], /^cleanup failed \(SlowDown: Please reduce your request rate\. \(HTTP 503\)\); delete cloudbench\/\S+\/ by hand$/);
+  });
+
+  test('a stop during cleanup ends it at once: the run stays complete, a warning says what to delete', async () => {
+    const stop = new AbortController();
+    let stoppedAt = 0;
+    const { result, warnings } = await runWithListing('stallBeforeResponse', {
+      extra: { timeouts: { firstByteMs: 30_000, totalMs: 60_000 } },
+      signal: stop.signal,
+      // The last batch is sealed: cleanup starts now, and its listing stalls.
+      onBatch: (last) => { if (last) setTimeout(() => { stoppedAt = Date.now(); stop.abort(); }, 300); },
+    });
+    assert.ok(Date.now() - stoppedAt < 2000, `the run ended ${Date.now() - stoppedAt} ms after the stop`);
+    assert.equal(result.status, 'complete');
+    assert.deepEqual(warnings.filter((w) => w.startsWith('cleanup')).map((w) => w.replace(/\/\S+\//, '/<run>/')), ['cleanup interrupted; delete cloudbench/<run>/ by hand']);
   });
 });
