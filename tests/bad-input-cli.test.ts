@@ -1,5 +1,6 @@
 /**
- * A catalogue of bad inputs (Commands and options, output paths, config file fields) and what the user sees: for the CLI, exactly one line on stderr saying
+ * A catalogue of bad inputs, part 1: commands and options, output paths, config fields.
+ * What the user sees: for the CLI, exactly one line on stderr saying
  * what is wrong and naming it (option, field path, file), exit status 1, no stack trace, no secret
  * echoed, and fast (before any measuring); for the local endpoints, the service's own error shape.
  *

@@ -1,5 +1,6 @@
 /**
- * A catalogue of bad inputs (Dataset files, run folders, endpoint requests) and what the user sees: for the CLI, exactly one line on stderr saying
+ * A catalogue of bad inputs, part 2: dataset files, run folders, endpoint requests.
+ * What the user sees: for the CLI, exactly one line on stderr saying
  * what is wrong and naming it (option, field path, file), exit status 1, no stack trace, no secret
  * echoed, and fast (before any measuring); for the local endpoints, the service's own error shape.
  *
