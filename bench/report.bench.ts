@@ -8,6 +8,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileLines } from '../src/experiment/run-check';
+import { readRun } from '../src/experiment/run-store';
 import { findBrowser } from '../src/report/browser';
 import { renderReport } from '../src/report';
 import { writeSyntheticRun } from '../tests/fixtures/synthetic-run';
@@ -22,6 +24,21 @@ export async function bench(log: (line: string) => void): Promise<void> {
     writeSyntheticRun(dir, { batches: 116, batchSize, platforms: ['aws', 'azure'], retryRate: 0.01, failRate: 0.001 });
     const mb = fs.statSync(path.join(dir, 'requests.jsonl')).size / 2 ** 20;
     log(`fixture: 116 batches × 2 platforms × ${batchSize} images (${(116 * 2 * batchSize * 3).toLocaleString('en-US')} request rows, ${mb.toFixed(0)} MiB) written in ${s(performance.now() - t)}`);
+
+    // What checking the run folder costs: the checked read every reader uses vs a bare parse of the same lines.
+    const bare = () => {
+      let rows = 0;
+      for (const { line } of fileLines(path.join(dir, 'requests.jsonl'))) if (line) rows += JSON.parse(line) ? 1 : 0;
+      return rows;
+    };
+    bare(); // warm the file cache and the JIT for both
+    t = performance.now();
+    const bareRows = bare();
+    const bareMs = performance.now() - t;
+    t = performance.now();
+    const checked = readRun(dir).requestRows.length;
+    const checkedMs = performance.now() - t;
+    log(`read requests.jsonl: bare parse ${s(bareMs)} (${bareRows.toLocaleString('en-US')} rows), checked readRun ${s(checkedMs)} (${checked.toLocaleString('en-US')} rows); checked/bare ${(checkedMs / bareMs).toFixed(2)}`);
 
     // Two HTML-only passes: the first pays module loading and JIT warm-up, the second is steady state.
     for (const pass of ['cold', 'warm']) {
