@@ -149,12 +149,12 @@ export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
 export function registerRunCommand(program: Command): void {
   program
     .command('run')
-    .description('measure upload, download and inference per batch on every platform of a config; writes reports/<run-id>/')
+    .description('measure upload, download and inference per batch on every platform of a config; writes reports/<run-id>/. Ctrl-C stops after the requests in flight (a second Ctrl-C at once); --resume continues')
     .option('--config <file>', 'experiment config (JSON or YAML); see README "Experiment config"')
     .option('--local', 'start the embedded local stack for the run (needed by "local:aws"/"local:azure" platforms); without --config, runs the local demo platforms')
     .option('--batches <n>', 'run at most N batches per platform', intOption('--batches', 1))
     .option('--batch-size <n>', `images per batch (default ${DEFAULTS.batchSize}, as in the study)`, intOption('--batch-size', 1))
-    .option('--resume <run>', 'continue an interrupted run (its id or folder) after its last complete batch')
+    .option('--resume <run>', 'continue an interrupted run after its last complete batch: its folder, or its id (looked for in --out, else the config\'s outDir)')
     .option('--out <dir>', 'where run folders go (default: reports)')
     .option('--instances <n>', 'with --local: detector worker threads behind the local endpoints', instancesOption, 1)
     .option('--json', 'print {"runId","dir"} as the last line of stdout; progress goes to stderr')
