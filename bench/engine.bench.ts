@@ -12,7 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { median } from '../src/analysis/descriptive';
 import { parseExperimentConfig } from '../src/config/experiment';
-import { resolveDatasetSource } from '../src/datasets/synthetic';
+import { resolveDatasetSource } from '../src/datasets/resolve';
 import { readRequests } from '../src/experiment/run-store';
 import { runExperiment } from '../src/experiment/runner';
 import { localPlatforms } from '../src/local/platforms';

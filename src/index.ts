@@ -37,7 +37,6 @@ export {
   parseExperimentConfig,
   loadExperimentConfig,
   localDemoConfig,
-  resolvePlatforms,
   configHash,
   redactSecrets,
   ConfigError,
@@ -49,11 +48,14 @@ export {
 } from './config/experiment';
 export { runExperiment, RunStoppedError, type RunEvent, type RunOptions, type RunResult } from './experiment/runner';
 export { loadRun, type LoadedRun } from './experiment/load-run';
+export { resolvePlatforms } from './experiment/platforms';
 export { listRuns, type RunListing } from './experiment/run-list';
 export { readRun, RunIntegrityError, type ReadRunOptions, type RunData } from './experiment/run-store';
-export { MIB, batchMetrics, phaseSeconds, type BatchRow, type RequestRow } from './experiment/records';
+export { MIB, BATCH_COLUMNS, isMeasured, measuredBatches, type BatchRow, type RequestRow } from './schema/records';
+export { BATCH_METRICS, type BatchMetricKey } from './schema/metrics';
+export { batchMetrics, phaseSeconds } from './experiment/records';
 export type { RunManifest } from './experiment/manifest';
-export { summarizeBatches, measuredBatches, BATCH_METRICS } from './experiment/summary';
+export { summarizeBatches } from './analysis/batch-summary';
 
 // Statistics
 export * from './analysis/stats';

@@ -14,7 +14,7 @@ import { Field } from '../src/config/validate';
 import { registerAnalyzeCommand } from '../src/cli/analyze-command';
 import { isUserFacing } from '../src/errors';
 import type { RunManifest } from '../src/experiment/manifest';
-import type { BatchRow, RequestRow } from '../src/experiment/records';
+import { type BatchRow, type RequestRow } from '../src/schema/records';
 import { appendBatch, initRunFiles, writeManifest } from '../src/experiment/run-store';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-analysis-'));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, parseExperimentConfig, type ExperimentConfig } from '../src/config/experiment';
 import { loadRun } from '../src/experiment/load-run';
-import { MIB, type BatchRow, type RequestRow } from '../src/experiment/records';
+import { MIB, type BatchRow, type RequestRow } from '../src/schema/records';
 import { readBatches, readRequests } from '../src/experiment/run-store';
 import { runExperiment } from '../src/experiment/runner';
 import { localPlatforms } from '../src/local/platforms';

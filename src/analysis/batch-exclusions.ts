@@ -1,6 +1,6 @@
 /** Which batches count for statistics, and how many did not (the report states both). */
-import type { BatchRow } from '../experiment/records';
-import { measuredBatches } from '../experiment/summary';
+import { type BatchRow } from '../schema/records';
+import { measuredBatches } from '../schema/records';
 import type { BatchCounts, Exclusions } from './model';
 
 function count(rows: BatchRow[]): BatchCounts {

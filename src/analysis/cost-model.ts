@@ -3,7 +3,7 @@
  * deployment, cost per 1,000 inferences at the measured inference rate, and what the run's own
  * storage requests and downloads cost.
  */
-import type { BatchRow, RequestRow } from '../experiment/records';
+import { type BatchRow, type RequestRow } from '../schema/records';
 import type { CostLine, CostModel, PlatformCost, PricedResource, Range } from './model';
 import type { Pricing } from './pricing';
 

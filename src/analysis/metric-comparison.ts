@@ -4,8 +4,8 @@
  * (Holm-adjusted across metrics), pairwise Mann–Whitney with effect sizes and a bootstrap CI of
  * the median difference, and a verdict that names a winner only when the evidence is significant.
  */
-import type { BatchRow } from '../experiment/records';
-import { BATCH_METRICS, type BatchMetricKey } from '../experiment/summary';
+import { type BatchRow } from '../schema/records';
+import { BATCH_METRICS, type BatchMetricKey } from '../schema/metrics';
 import { bootstrapMedianDiffCI } from './bootstrap';
 import { summarize } from './descriptive';
 import { cliffsDelta, varghaDelaneyA } from './effect-size';

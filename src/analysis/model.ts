@@ -5,7 +5,7 @@
  * in templates/ — the study's own figures live only in the clearly named `study` block.
  */
 import type { Phase } from '../config/experiment';
-import type { BatchMetricKey } from '../experiment/summary';
+import { type BatchMetricKey } from '../schema/metrics';
 import type { Summary } from './descriptive';
 
 export type Better = 'lower' | 'higher';

@@ -3,7 +3,7 @@
  * The study reports only per-batch aggregates; tails and error rates are what users of a service feel.
  */
 import { PHASES, type Phase } from '../config/experiment';
-import type { BatchRow, RequestRow } from '../experiment/records';
+import { type BatchRow, type RequestRow } from '../schema/records';
 import { quantileSorted, sortedAscending } from './descriptive';
 import type { FailureRow, LatencyRow, Percentiles } from './model';
 

@@ -5,7 +5,7 @@
  */
 import type { Field } from '../config/validate';
 import { ConfigError } from '../config/validate';
-import { BATCH_METRICS, type BatchMetricKey } from '../experiment/summary';
+import { BATCH_METRICS, type BatchMetricKey } from '../schema/metrics';
 import { formatP } from './format';
 import type {
   CapabilityMatrix,

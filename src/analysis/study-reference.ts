@@ -1,6 +1,6 @@
 /** templates/study-reference.yaml: the study's published Tables 2–9 values, for labelled comparison only. */
 import { Field } from '../config/validate';
-import { BATCH_METRICS } from '../experiment/summary';
+import { BATCH_METRICS } from '../schema/metrics';
 import type { Range, StudyMetricValue, StudyReference } from './model';
 import { readTemplate, TEMPLATE_FILES, withFileName } from './template-files';
 

@@ -3,7 +3,7 @@
  * (CI logs, pipes), so both a person watching and a log file get something readable.
  */
 import type { RunEvent } from '../experiment/runner';
-import type { BatchRow } from '../experiment/records';
+import { type BatchRow } from '../schema/records';
 import { formatDuration } from './output';
 
 function fmt(v: number | null, digits = 3): string {

@@ -5,17 +5,14 @@ import path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import YAML from 'yaml';
 import { MAX_SEED, MAX_SYNTHETIC_COUNT, type DatasetConfig } from '../datasets/types';
-import { localPlatforms } from '../local/platforms';
-import type { LocalStackConfig } from '../local/stack-types';
-import { DEFAULT_RETRY, type RetryPolicy } from '../targets/retry';
-import { DEFAULT_TIMEOUTS, type RequestTimeouts } from '../targets/timeouts';
-import type { InferenceTargetConfig, PlatformConfig, StorageTargetConfig } from './targets';
+import { DEFAULT_RETRY, DEFAULT_TIMEOUTS, type InferenceTargetConfig, type PlatformConfig, type RequestTimeouts, type RetryPolicy, type StorageTargetConfig } from './targets';
 import { ConfigError, Field, type Json } from './validate';
 
 export { ConfigError } from './validate';
 
-export const PHASES = ['upload', 'download', 'inference'] as const;
-export type Phase = (typeof PHASES)[number];
+import { PHASES, type Phase } from '../schema/phases';
+
+export { PHASES, type Phase } from '../schema/phases';
 export type RunOrder = 'interleaved' | 'sequential';
 
 /** A platform as written in the config: a full definition, or a platform of the local stack. */
@@ -348,25 +345,6 @@ export function localDemoConfig(overrides: Partial<ExperimentConfig> = {}): Expe
     warmupBatches: 1,
     ...overrides,
   });
-}
-
-/** Resolves local-stack references into full platform configs. */
-export function resolvePlatforms(
-  config: ExperimentConfig,
-  local: LocalStackConfig | undefined,
-): Record<string, PlatformConfig> {
-  const out: Record<string, PlatformConfig> = {};
-  for (const [name, spec] of Object.entries(config.platforms)) {
-    if (typeof spec === 'string') {
-      if (!local) {
-        throw new ConfigError(`config.platforms.${name} is "${spec}": start the local stack for it (cloudbench run --local)`);
-      }
-      out[name] = localPlatforms(local)[spec === 'local:aws' ? 'aws' : 'azure'];
-    } else {
-      out[name] = spec;
-    }
-  }
-  return out;
 }
 
 export function usesLocalStack(config: ExperimentConfig): boolean {

@@ -65,3 +65,39 @@ export interface PlatformConfig {
   storage: StorageTargetConfig;
   inference: InferenceTargetConfig;
 }
+
+// ───────────── how the adapters treat requests (targets/ applies these) ─────────────
+
+/**
+ * Per-attempt deadlines of every HTTP request an adapter makes (targets/deadline-agent.ts). A
+ * benchmark must never wait forever: a stalled connect, a service that never answers and a body
+ * that stops halfway all end at a known time.
+ */
+export interface RequestTimeouts {
+  /** TCP (and TLS) connection set-up of a new socket. */
+  connectMs: number;
+  /** From the attempt's start (request queued, body sent) to the response headers. */
+  firstByteMs: number;
+  /** From the attempt's start to the last byte of the response body. */
+  totalMs: number;
+}
+
+/**
+ * Defaults: a connection on any network is up in well under 10 s; a cold cloud inference
+ * instance can take tens of seconds before it answers (SageMaker's own invocation limit is 60 s);
+ * two minutes is generous for a 6 MiB body on a slow link.
+ */
+export const DEFAULT_TIMEOUTS: Readonly<RequestTimeouts> = Object.freeze({ connectMs: 10_000, firstByteMs: 60_000, totalMs: 120_000 });
+
+export interface RetryPolicy {
+  /** Attempts per call, the first included (1 = never retry). */
+  maxAttempts: number;
+  /**
+   * Base of the exponential backoff (delay before retry n is random in [0, base·2^n), capped at
+   * 20 s), the same for every SDK. Absent: each SDK keeps its own backoff.
+   */
+  baseDelayMs?: number;
+}
+
+/** Three attempts: the AWS SDKs' default (Azure Storage's own default is four). */
+export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({ maxAttempts: 3 });

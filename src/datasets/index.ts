@@ -5,13 +5,13 @@ export {
   synthesizeDataset,
   syntheticDatasetDir,
   syntheticImageName,
-  resolveDatasetSource,
+  prepareSyntheticDataset,
   pickDimensions,
   COMPLETE_MARKER,
-  MAX_SYNTHETIC_COUNT,
   SYNTHETIC_GENERATOR_VERSION,
   type SynthesizeOptions,
   type SynthesizeResult,
-  type ResolveDatasetOptions,
+  type PrepareSyntheticOptions,
 } from './synthetic';
+export { resolveDatasetSource, type ResolveDatasetOptions } from './resolve';
 export { computeManifest, hashImage, manifestLine, type ManifestOptions } from './manifest';

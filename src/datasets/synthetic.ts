@@ -23,15 +23,13 @@ import sharp from 'sharp';
 import { forEachLimit } from '../concurrency';
 import { datasetCacheDir } from '../paths';
 import { mulberry32Uint, type Random } from '../random';
-import { createFolderSource } from './folder-source';
-import { DatasetError, MAX_SEED, MAX_SYNTHETIC_COUNT, type DatasetConfig, type ImageSource } from './types';
+import { DatasetError, MAX_SEED, MAX_SYNTHETIC_COUNT, type SyntheticDatasetConfig } from './types';
 
 /** Bump when the output of the generator changes, so cached datasets are regenerated. */
 export const SYNTHETIC_GENERATOR_VERSION = 1;
 /** Written last into a synthetic dataset folder; its presence means the folder is complete. */
 export const COMPLETE_MARKER = '.complete.json';
 /** File names are img-000000.jpg...: six digits keep name order equal to index order. */
-export { MAX_SYNTHETIC_COUNT } from './types';
 
 const PHOTOS_DIR = path.join(__dirname, 'photos');
 
@@ -381,25 +379,19 @@ async function readMarker(dir: string): Promise<CompleteMarker | undefined> {
   }
 }
 
-export interface ResolveDatasetOptions {
+export interface PrepareSyntheticOptions {
   /** Where synthetic datasets are generated (default datasetCacheDir(): the per-user cache); the config's cacheDir wins. */
   cacheDir?: string;
-  /** Progress of generating a synthetic dataset; not called when the cache is reused. */
+  /** Progress of generating; not called when the cache is reused. */
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
 
 /**
- * The ImageSource a config describes. A folder is checked (exists, holds images) before returning.
- * A synthetic dataset is generated into the cache once and reused afterwards; a folder without a
- * matching completion marker (an interrupted run) is regenerated.
+ * The folder of a synthetic dataset, generated into the cache once and reused afterwards; a folder
+ * without a matching completion marker (an interrupted generation) is generated again.
  */
-export async function resolveDatasetSource(config: DatasetConfig, opts: ResolveDatasetOptions = {}): Promise<ImageSource> {
-  if (config.type === 'folder') {
-    const source = createFolderSource(config.path);
-    await source.scan();
-    return source;
-  }
+export async function prepareSyntheticDataset(config: SyntheticDatasetConfig, opts: PrepareSyntheticOptions = {}): Promise<string> {
   const seed = config.seed ?? 1;
   validateCountAndSeed(config.count, seed);
   const dir = syntheticDatasetDir(config.cacheDir ?? opts.cacheDir ?? datasetCacheDir(), config.count, seed);
@@ -418,7 +410,5 @@ export async function resolveDatasetSource(config: DatasetConfig, opts: ResolveD
     };
     await fsp.writeFile(path.join(dir, COMPLETE_MARKER), JSON.stringify(done, null, 2) + '\n');
   }
-  const source = createFolderSource(dir);
-  await source.scan();
-  return source;
+  return dir;
 }

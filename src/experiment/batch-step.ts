@@ -10,7 +10,8 @@ import { DatasetError, type ImageItem } from '../datasets/types';
 import type { CallRecord, InferenceEndpoint, ObjectStore } from '../targets/types';
 import { objectKey } from './object-keys';
 import type { Step } from './plan';
-import { batchMetrics, type BatchRow, type RequestRow } from './records';
+import { batchMetrics } from './records';
+import { type BatchRow, type RequestRow } from '../schema/records';
 
 export interface PlatformClients {
   store: ObjectStore;

@@ -1,7 +1,7 @@
 /** Reads a run folder into danfojs DataFrames (and plain rows, for code that wants arrays). */
 import type { DataFrame } from 'danfojs-node';
 import type { RunManifest } from './manifest';
-import { BATCH_COLUMNS, type BatchRow, type RequestRow } from './records';
+import { BATCH_COLUMNS, type BatchRow, type RequestRow } from '../schema/records';
 import { readRun, type ReadRunOptions } from './run-store';
 
 export interface LoadedRun {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { PHASES, type Phase } from '../config/experiment';
 import type { RunManifest } from './manifest';
-import { BATCH_COLUMNS, type BatchRow, type RequestRow } from './records';
+import { BATCH_COLUMNS, type BatchRow, type RequestRow } from '../schema/records';
 
 export const FILES = {
   manifest: 'manifest.json',

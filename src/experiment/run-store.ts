@@ -11,7 +11,7 @@ import { stringify } from 'csv-stringify/sync';
 import { appendDurably, replaceFileAtomically, writeFileAtomicallyOrInPlace, writeFully } from '../durable-files';
 import { UserError } from '../errors';
 import type { RunManifest } from './manifest';
-import { BATCH_COLUMNS, type BatchRow, type RequestRow } from './records';
+import { BATCH_COLUMNS, type BatchRow, type RequestRow } from '../schema/records';
 import { checkRun, describeProblem, FILES, fileLines, parseRequestLine, stepKey, type RunProblem } from './run-check';
 
 export { FILES, stepKey } from './run-check';

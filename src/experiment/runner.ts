@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ConfigError, configHash, redactSecrets, resolvePlatforms, type ExperimentConfig, type Phase } from '../config/experiment';
+import { ConfigError, configHash, redactSecrets, type ExperimentConfig, type Phase } from '../config/experiment';
 import type { PlatformConfig } from '../config/targets';
 import { computeManifest } from '../datasets/manifest';
-import { resolveDatasetSource } from '../datasets/synthetic';
+import { resolveDatasetSource } from '../datasets/resolve';
 import { ensureWritableDir, WriteError } from '../durable-files';
 import { isUserFacing, UserError } from '../errors';
 import type { LocalStackConfig } from '../local/stack-types';
@@ -22,8 +22,9 @@ import { watchInterrupts, type InterruptStage, type Interrupts } from './interru
 import { gitCommit, hostDescription, versions, type RunManifest } from './manifest';
 import { platformPrefix } from './object-keys';
 import { checkPlan, planSteps } from './plan';
+import { resolvePlatforms } from './platforms';
 import { preflight } from './preflight';
-import type { BatchRow } from './records';
+import { type BatchRow } from '../schema/records';
 import { appendBatch, FILES, initRunFiles, newRunId, readBatches, readManifest, repairForResume, stepKey, writeManifest } from './run-store';
 
 export type RunEvent =

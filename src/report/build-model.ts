@@ -1,7 +1,7 @@
 /** Run rows + analysis → ReportModel: decides every table, figure and sentence; renders nothing. */
 import type { AnalysisModel } from '../analysis/model';
 import type { RunManifest } from '../experiment/manifest';
-import type { BatchRow, RequestRow } from '../experiment/records';
+import { type BatchRow, type RequestRow } from '../schema/records';
 import type { ReportModel } from './report-model';
 import { runTable, sortedJson, versionsTable } from './model/appendix';
 import { failuresTable, latencySection } from './model/beyond';

@@ -12,7 +12,7 @@ import { isTransportFailure, trackCall } from './call-context';
 import { createDeadlineAgents } from './deadline-agent';
 import { callRecord, startCall } from './measure';
 import { createRetryStrategy, DEFAULT_RETRY, retrying, type AttemptResult } from './retry';
-import { InvalidResponseError, parseScoringResponse, snippet } from './scoring-response';
+import { InvalidResponseError, parseScoringResponse, snippet } from '../protocol/scoring';
 import { DEFAULT_TIMEOUTS } from './timeouts';
 import type { AdapterOptions, InferenceEndpoint, InferenceKind, InferenceResult, ScoringResponse } from './types';
 

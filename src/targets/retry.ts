@@ -7,19 +7,9 @@
  */
 import { ConfiguredRetryStrategy, StandardRetryStrategy } from '@smithy/core/retry';
 import type { RetryErrorType, RetryStrategyV2, RetryToken } from '@smithy/types';
+import type { RetryPolicy } from '../config/targets';
 
-export interface RetryPolicy {
-  /** Attempts per call, the first included (1 = never retry). */
-  maxAttempts: number;
-  /**
-   * Base of the exponential backoff (delay before retry n is random in [0, base·2^n), capped at
-   * 20 s), the same for every SDK. Absent: each SDK keeps its own backoff.
-   */
-  baseDelayMs?: number;
-}
-
-/** Three attempts: the AWS SDKs' default (Azure Storage's own default is four). */
-export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({ maxAttempts: 3 });
+export { DEFAULT_RETRY, type RetryPolicy } from '../config/targets';
 
 const MAX_DELAY_MS = 20_000;
 

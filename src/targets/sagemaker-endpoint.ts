@@ -10,7 +10,7 @@ import { trackCall } from './call-context';
 import { createDeadlineAgents } from './deadline-agent';
 import { callRecord, startCall } from './measure';
 import { createRetryStrategy, DEFAULT_RETRY } from './retry';
-import { InvalidResponseError, parseScoringResponse } from './scoring-response';
+import { InvalidResponseError, parseScoringResponse } from '../protocol/scoring';
 import { DEFAULT_TIMEOUTS } from './timeouts';
 import type { AdapterOptions, InferenceEndpoint, InferenceResult } from './types';
 

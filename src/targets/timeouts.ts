@@ -5,21 +5,9 @@
  * error code says which deadline passed.
  */
 
-export interface RequestTimeouts {
-  /** TCP (and TLS) connection set-up of a new socket. */
-  connectMs: number;
-  /** From the attempt's start (request queued, body sent) to the response headers. */
-  firstByteMs: number;
-  /** From the attempt's start to the last byte of the response body. */
-  totalMs: number;
-}
+import type { RequestTimeouts } from '../config/targets';
 
-/**
- * Defaults: a connection on any network is up in well under 10 s; a cold cloud inference
- * instance can take tens of seconds before it answers (SageMaker's own invocation limit is 60 s);
- * two minutes is generous for a 6 MiB body on a slow link.
- */
-export const DEFAULT_TIMEOUTS: Readonly<RequestTimeouts> = Object.freeze({ connectMs: 10_000, firstByteMs: 60_000, totalMs: 120_000 });
+export { DEFAULT_TIMEOUTS, type RequestTimeouts } from '../config/targets';
 
 export type TimeoutKind = 'connect' | 'firstByte' | 'total';
 

@@ -5,6 +5,7 @@
  * back as a CallRecord with ok=false and an errorCode. Housekeeping calls (list, delete, ensure)
  * throw, because a run cannot go on sensibly without them.
  */
+import type { ScoringResponse } from '../protocol/scoring';
 import type { RetryPolicy } from './retry';
 import type { RequestTimeouts } from './timeouts';
 
@@ -67,21 +68,6 @@ export interface ObjectStore {
   close(): Promise<void>;
 }
 
-/** One detected object, box in source-image pixels [x1, y1, x2, y2]. */
-export interface Detection {
-  label: string;
-  classId: number;
-  score: number;
-  box: [number, number, number, number];
-}
-
-/** The JSON body the local endpoints answer with (and what adapters parse). */
-export interface ScoringResponse {
-  detections: Detection[];
-  model: string;
-  inferenceMs: number;
-}
-
 export type InferenceKind = 'sagemaker' | 'azureml' | 'http';
 
 export interface InferenceResult {
@@ -97,3 +83,5 @@ export interface InferenceEndpoint {
   invoke(image: Buffer, contentType: string, opts?: CallOptions): Promise<InferenceResult>;
   close(): Promise<void>;
 }
+
+export type { Detection, ScoringResponse } from '../protocol/scoring';

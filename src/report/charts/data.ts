@@ -7,8 +7,8 @@ import { latencySamples } from '../../analysis/request-stats';
 
 export { latencySamples };
 import type { Phase } from '../../config/experiment';
-import type { BatchRow, RequestRow } from '../../experiment/records';
-import type { BatchMetricKey } from '../../experiment/summary';
+import { type BatchRow, type RequestRow } from '../../schema/records';
+import { type BatchMetricKey } from '../../schema/metrics';
 
 /** One platform × batch value of one metric. */
 export interface BatchPoint {

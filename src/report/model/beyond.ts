@@ -1,7 +1,7 @@
 /** Beyond the study: per-request latency percentiles with a distribution plot per phase, and failures. */
 import type { AnalysisModel } from '../../analysis/model';
 import type { Phase } from '../../config/experiment';
-import type { BatchRow, RequestRow } from '../../experiment/records';
+import { type BatchRow, type RequestRow } from '../../schema/records';
 import { isMeasured, latencyCurves, latencySamples } from '../charts/data';
 import { latencyCdfSpec } from '../charts/latency-cdf';
 import { int, listText, num, percent } from '../format';

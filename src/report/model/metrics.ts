@@ -3,7 +3,7 @@
  * its Tables 2–5 statistics, the test results and a verdict sentence — all from the analysis.
  */
 import type { MetricComparison, StudyReference, Verdict } from '../../analysis/model';
-import type { BatchRow } from '../../experiment/records';
+import { type BatchRow } from '../../schema/records';
 import { batchPoints } from '../charts/data';
 import { batchSeriesSpec } from '../charts/batch-series';
 import { batchOverlaySpec } from '../charts/overlay';

@@ -1,6 +1,6 @@
 /** Table 1 (what was deployed per platform) and the methodology, from the manifest and analysis. */
 import type { AnalysisModel, PlatformCost } from '../../analysis/model';
-import type { BatchRow } from '../../experiment/records';
+import { type BatchRow } from '../../schema/records';
 import type { RunManifest } from '../../experiment/manifest';
 import { isMeasured } from '../charts/data';
 import { int, listText, mib, num } from '../format';

@@ -1,6 +1,6 @@
 /** The opening paragraphs: what was compared and, metric by metric, who leads, by how much, how surely. */
 import type { AnalysisModel, MetricComparison } from '../../analysis/model';
-import type { BatchRow } from '../../experiment/records';
+import { type BatchRow } from '../../schema/records';
 import type { RunManifest } from '../../experiment/manifest';
 import { isMeasured } from '../charts/data';
 import { fixed, int, isoTime, listText, mib, num, pText } from '../format';

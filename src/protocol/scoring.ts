@@ -1,8 +1,25 @@
 /**
+ * The scoring protocol of cloudbench's endpoints: the JSON an endpoint answers with, as the local
+ * endpoints write it and the adapters read it (one definition for both sides).
+ *
  * Parses and checks a scoring endpoint's JSON answer. A 200 with a body of the wrong shape is a
  * failed call in a benchmark (the caller records it as `InvalidResponse`), not a crash.
  */
-import type { Detection, ScoringResponse } from './types';
+
+/** One detected object, box in source-image pixels [x1, y1, x2, y2]. */
+export interface Detection {
+  label: string;
+  classId: number;
+  score: number;
+  box: [number, number, number, number];
+}
+
+/** The JSON body the local endpoints answer with (and what adapters parse). */
+export interface ScoringResponse {
+  detections: Detection[];
+  model: string;
+  inferenceMs: number;
+}
 
 /** A 200 whose body is not a scoring response: the row's errorCode is its name. */
 export class InvalidResponseError extends Error {
