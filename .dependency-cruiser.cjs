@@ -32,6 +32,13 @@ module.exports = {
     { name: 'no-circular', severity: 'error', comment: 'modules that import each other', from: {}, to: { circular: true } },
     ...layerRules,
     {
+      name: 'report-reads-the-model',
+      severity: 'error',
+      comment: 'the report and the notebook helpers read the analysis model, never run folders or rows',
+      from: { path: '^src/(report|notebook)/' },
+      to: { path: '^src/(experiment|datasets|targets|local)/' },
+    },
+    {
       name: 'src-not-from-tests',
       severity: 'error',
       comment: 'the product never imports test or benchmark code',

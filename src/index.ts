@@ -56,6 +56,7 @@ export { BATCH_METRICS, type BatchMetricKey } from './schema/metrics';
 export { batchMetrics, phaseSeconds } from './experiment/records';
 export type { RunManifest } from './experiment/manifest';
 export { summarizeBatches } from './analysis/batch-summary';
+export { batchPoints, batchViews, latencyCurve, LATENCY_CURVE_STEPS } from './analysis/figure-data';
 
 // Statistics
 export * from './analysis/stats';
@@ -90,6 +91,6 @@ export {
   BrowserNotFoundError, loadTemplate, defaultTemplateDir as defaultReportTemplateDir, allTables, allFigures,
   paragraphHtml, tableHtml as reportTableHtml, figureHtml as reportFigureHtml,
   type RenderReportOptions, type RenderReportResult, type ReportFormat, type BrowserFinder, type BrowserLocation,
-  type ReportInput, type ReportModelOptions, type ReportTemplate,
+  type ReportModelOptions, type ReportTemplate,
 } from './report';
 export type * from './report/report-model';

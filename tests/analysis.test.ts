@@ -1,3 +1,4 @@
+import { evidenceReason, verdictLine } from '../src/report/verdict-text';
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -258,8 +259,8 @@ describe('per-metric verdicts', () => {
       FAST,
     );
     for (const m of model.metrics) {
-      assert.equal(m.verdict.kind, 'no-significant-difference', m.verdict.text);
-      assert.match(m.verdict.text, /no significant difference/);
+      assert.equal(m.verdict.kind, 'no-significant-difference', verdictLine(m, 0.05));
+      assert.match(verdictLine(m, 0.05), /no significant difference/);
       assert.ok(m.omnibus!.pHolm >= 0.05);
     }
   });
@@ -276,11 +277,11 @@ describe('per-metric verdicts', () => {
     const upload = metric(model, 'uploadSPerMiB');
     assert.equal(upload.verdict.kind, 'winner');
     assert.equal(upload.verdict.kind === 'winner' && upload.verdict.winner, 'aws');
-    assert.match(upload.verdict.text, /^upload: aws faster than azure by \d+\.\d% \(median\), p = .* \(Holm\) — significant$/);
+    assert.match(verdictLine(upload, 0.05), /^upload: aws faster than azure by \d+\.\d% \(median\), p [=<] .* \(Holm\) — significant$/);
     const throughput = metric(model, 'throughputMiBps');
     assert.equal(throughput.better, 'higher');
     assert.equal(throughput.verdict.kind === 'winner' && throughput.verdict.winner, 'azure');
-    assert.match(throughput.verdict.text, /azure higher than aws/);
+    assert.match(verdictLine(throughput, 0.05), /azure higher than aws/);
     // The statistics behind it: complete separation gives δ = ±1 and A ∈ {0, 1}.
     const pair = upload.pairwise[0];
     assert.equal(pair.cliffsDelta, -1);
@@ -306,7 +307,7 @@ describe('per-metric verdicts', () => {
     assert.equal(upload.pairwise.length, 3);
     // Identical values everywhere → insufficient data, with the reason.
     assert.equal(metric(model, 'downloadSPerMiB').verdict.kind, 'insufficient-data');
-    assert.match(metric(model, 'downloadSPerMiB').verdict.text, /all values are identical/);
+    assert.match(verdictLine(metric(model, 'downloadSPerMiB'), 0.05), /all values are identical/);
   });
 
   test('warm-up and failed batches are excluded from the statistics and counted', () => {
@@ -354,7 +355,7 @@ describe('per-metric verdicts', () => {
     );
     for (const m of model.metrics) {
       assert.equal(m.verdict.kind, 'insufficient-data');
-      assert.match(m.verdict.text, /insufficient data — aws has n = 1, azure has n = 1/);
+      assert.match(verdictLine(m, 0.05), /insufficient data — aws has n = 1, azure has n = 1/);
       assert.equal(m.omnibus, null);
       assert.equal(m.perPlatform[0].summary!.sd, null);
     }
@@ -369,7 +370,7 @@ describe('per-metric verdicts', () => {
     // Measured requirements cannot be decided from insufficient data.
     const realTime = model.requirements.requirements.find((r) => r.id === 'real-time-inference')!;
     assert.equal(realTime.best, 'tie');
-    assert.ok(realTime.evidence.every((e) => !e.counted && /insufficient data/.test(e.reason)));
+    assert.ok(realTime.evidence.every((e) => !e.counted && /insufficient data/.test(evidenceReason(e, 0.05))));
   });
 
   test('an empty run (no batches yet) is analysed without crashing', () => {
@@ -397,7 +398,7 @@ describe('business-requirement matrix', () => {
     assert.equal(speed.best, 'tie');
     assert.deepEqual(speed.scores, { aws: 0, azure: 0 });
     assert.equal(speed.evidence[0].counted, false);
-    assert.match(speed.evidence[0].reason, /not significant/);
+    assert.match(evidenceReason(speed.evidence[0], 0.05), /not significant/);
     assert.equal(speed.studyBest, null);
   });
 

@@ -73,11 +73,11 @@ catalogue('1. commands and options', [
 // --- 2. Output paths -----------------------------------------------------------------------------
 
 catalogue('2. output paths', [
-  cli('run --out under a regular file', ['run', '--local', '--out', `${FILE}/runs`], fail(/--out: cannot write to .*file\.txt\/runs: .*file\.txt is a file, not a folder/, { maxMs: 5000 })),
-  cli('run --out an existing file', ['run', '--local', '--out', FILE], fail(/--out: .*file\.txt is a file, not a folder/, { maxMs: 5000 }), { check: unchanged(FILE) }),
+  cli('run --out under a regular file', ['run', '--local', '--out', `${FILE}/runs`], fail(/--out: cannot write to .*file\.txt\/runs: .*file\.txt is a file, not a folder/)),
+  cli('run --out an existing file', ['run', '--local', '--out', FILE], fail(/--out: .*file\.txt is a file, not a folder/), { check: unchanged(FILE) }),
   // found (and the other /proc cases but notebook run): Node 20's recursive mkdir loops forever there.
-  cli('run --out under /proc', ['run', '--local', '--out', `${PROC}/runs`], fail(/--out: cannot write to \/proc\/cloudbench-bad-input-\d+\/runs/, { maxMs: 5000 }), { killMs: 5000, check: absent(PROC) }),
-  cli('run --out on a read-only place', ['run', '--local', '--out', SYS], fail(/--out: cannot write to \/sys\/cloudbench-bad-input-\d+: (operation not permitted|permission denied|the file system is read-only)/, { maxMs: 5000 }), { check: absent(SYS) }),
+  cli('run --out under /proc', ['run', '--local', '--out', `${PROC}/runs`], fail(/--out: cannot write to \/proc\/cloudbench-bad-input-\d+\/runs/), { killMs: 15_000, check: absent(PROC) }),
+  cli('run --out on a read-only place', ['run', '--local', '--out', SYS], fail(/--out: cannot write to \/sys\/cloudbench-bad-input-\d+: (operation not permitted|permission denied|the file system is read-only)/), { check: absent(SYS) }),
   cli('config outDir an existing file', ['run', '--config', p('c', 'outdir-file.json')], fail(/outDir: .*file\.txt is a file, not a folder/), {
     setup: () => writeConfig('outdir-file.json', { ...BASE, outDir: FILE }), check: unchanged(FILE),
   }),
@@ -86,7 +86,7 @@ catalogue('2. output paths', [
   cli('report --out on a read-only place', ['report', BASE_RUN, '--out', SYS], fail(/--out: cannot write to \/sys\/cloudbench-bad-input-\d+: /), { check: absent(SYS) }),
   cli('dataset synth --out under a regular file', ['dataset', 'synth', '--count', '1', '--out', `${FILE}/imgs`], fail(/--out: cannot write to .*file\.txt\/imgs: .*file\.txt is a file, not a folder/)),
   cli('dataset synth --out an existing file', ['dataset', 'synth', '--count', '1', '--out', FILE], fail(/--out: .*file\.txt is a file, not a folder/), { check: unchanged(FILE) }),
-  cli('dataset synth --out under /proc', ['dataset', 'synth', '--count', '1', '--out', `${PROC}/imgs`], fail(/--out: cannot write to \/proc\/cloudbench-bad-input-\d+\/imgs/), { killMs: 5000, check: absent(PROC) }),
+  cli('dataset synth --out under /proc', ['dataset', 'synth', '--count', '1', '--out', `${PROC}/imgs`], fail(/--out: cannot write to \/proc\/cloudbench-bad-input-\d+\/imgs/), { killMs: 15_000, check: absent(PROC) }),
   cli('dataset synth --out on a read-only place', ['dataset', 'synth', '--count', '1', '--out', SYS], fail(/--out: cannot write to \/sys\/cloudbench-bad-input-\d+: /), { check: absent(SYS) }),
   cli('notebook run --out under a regular file', ['notebook', 'run', NB, '--out', `${FILE}/out.ipynb`], fail(/--out: .*file\.txt is a file, not a folder/)),
   cli('notebook run --out an existing folder', ['notebook', 'run', NB, '--out', p('f', 'empty')], fail(/--out: .*empty is a folder, not a file/)),
@@ -96,7 +96,7 @@ catalogue('2. output paths', [
   cli('kernel-install --dir under a regular file', ['notebook', 'kernel-install', '--dir', `${FILE}/jupyter`], fail(/--dir: cannot write to .*file\.txt\/jupyter: .*file\.txt is a file, not a folder/)),
   cli('kernel-install --dir an existing file', ['notebook', 'kernel-install', '--dir', FILE], fail(/--dir: .*file\.txt is a file, not a folder/), { check: unchanged(FILE) }),
   cli('kernel-install --dir on a read-only place', ['notebook', 'kernel-install', '--dir', SYS], fail(/--dir: cannot write to \/sys\/cloudbench-bad-input-\d+: /), { check: absent(SYS) }),
-  cli('kernel-install --dir under /proc', ['notebook', 'kernel-install', '--dir', `${PROC}/jupyter`], fail(/--dir: cannot write to \/proc\/cloudbench-bad-input-\d+\/jupyter/), { killMs: 5000, check: absent(PROC) }),
+  cli('kernel-install --dir under /proc', ['notebook', 'kernel-install', '--dir', `${PROC}/jupyter`], fail(/--dir: cannot write to \/proc\/cloudbench-bad-input-\d+\/jupyter/), { killMs: 15_000, check: absent(PROC) }),
 ]);
 
 
@@ -163,6 +163,6 @@ catalogue('3. config file fields', [
   config('synthetic count over the generator limit', { dataset: { type: 'synthetic', count: 5_000_000 } }, /config\.dataset\.count: .*1000000/),
   config('${ENV} of an unset variable', inference({ type: 'azureml', scoringUri: 'https://ep.example/score', key: '${CLOUDBENCH_TEST_UNSET_KEY}' }), /config\.platforms\.aws\.inference\.key: environment variable CLOUDBENCH_TEST_UNSET_KEY is not set/),
   config('local platforms without --local', {}, /this config uses the local stack .*add --local/, { base: LOCAL }),
-  config('--local: batchSize 0 fails before the stack starts', { batchSize: 0 }, /config\.batchSize: expected a whole number/, { base: LOCAL, args: ['--local'], maxMs: 5000 }),
-  config('--local: unknown field fails before the stack starts', { platform: {} }, /config\.platform: unknown field/, { base: LOCAL, args: ['--local'], maxMs: 5000 }),
+  config('--local: batchSize 0 fails before the stack starts', { batchSize: 0 }, /config\.batchSize: expected a whole number/, { base: LOCAL, args: ['--local'] }),
+  config('--local: unknown field fails before the stack starts', { platform: {} }, /config\.platform: unknown field/, { base: LOCAL, args: ['--local'] }),
 ]);

@@ -93,6 +93,12 @@ catalogue('5. run folders', [
   ...runFolder('a requests.jsonl line not JSON', (d) => lines(`${d}/requests.jsonl`, (l) => ((l[4] = '{"run": "20250101'), l)), /requests\.jsonl line 5: is not valid JSON/, 'rows'),
   ...runFolder('requests.jsonl truncated', (d) => edit(`${d}/requests.jsonl`, (t) => t.slice(0, -40)), /requests\.jsonl line 36: is cut off/, 'rows', true),
   ...runFolder('a request row removed', (d) => lines(`${d}/requests.jsonl`, (l) => [...l.slice(0, 7), ...l.slice(8)]), /batches\.csv line 3: azure batch 1 does not add up with requests\.jsonl: 2 upload rows expected, 1 found/, 'rows'),
+  cli('report of an analysis.json from an older version', ['report', p('f', 'old-analysis.json'), '--format', 'html'], fail(/old-analysis\.json is not an analysis this version can report from \(schema 1, expected 2\): run `cloudbench analyze` on its run folder again/), {
+    setup: () => fs.writeFileSync(p('f', 'old-analysis.json'), JSON.stringify({ schema: 1, runId: 'x' })),
+  }),
+  cli('report of a .json that is not JSON', ['report', p('f', 'broken-analysis.json'), '--format', 'html'], fail(/broken-analysis\.json is not valid JSON/), {
+    setup: () => fs.writeFileSync(p('f', 'broken-analysis.json'), '{"schema": 2, "manifest": '),
+  }),
   cli('run --resume of a run whose config held secrets', ['run', '--resume', secretRun.dir], fail(/run damaged-\d+ used secrets that are not stored: resume it with the same --config file/), { setup: secretRun.setup }),
   cli('run --resume of a run whose manifest is not JSON', ['run', '--resume', notJsonRun.dir], fail(/manifest\.json is not valid JSON/), { setup: notJsonRun.setup }),
   // found: says "config.batchSize: …" without saying the config is the one in that manifest.json.

@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import * as vl from 'vega-lite';
 import { registerReportCommand } from '../src/cli/report-command';
 import { UserError } from '../src/errors';
+import { batchPoints } from '../src/analysis/figure-data';
 import { readBatches } from '../src/experiment/run-store';
 import {
   allFigures,
@@ -16,7 +17,6 @@ import {
   figureHtml,
   tableHtml,
   batchOverlaySpec,
-  batchPoints,
   batchSeriesSpec,
   boxplotSpec,
   defaultTemplateDir,
@@ -157,6 +157,20 @@ describe('report HTML', () => {
     }
     const f = allFigures(r.report)[0];
     assert.match(figureHtml(f, (await renderSvg(f.spec!, f.id)).svg), /<figcaption><span class="label">Figure\.<\/span>/);
+  });
+
+  test('a report regenerated from analysis.json alone is the same report', async () => {
+    const fromRun = await renderReport(fixture, { formats: ['html'], outDir: path.join(tmp, 'from-run') });
+    const alone = path.join(tmp, 'alone');
+    fs.mkdirSync(alone);
+    fs.copyFileSync(path.join(tmp, 'from-run', 'analysis.json'), path.join(alone, 'analysis.json'));
+    const fromModel = await renderReport(path.join(alone, 'analysis.json'), { formats: ['html'] });
+    assert.equal(fromModel.htmlPath, path.join(alone, 'report.html'));
+    assert.equal(fs.readFileSync(fromModel.htmlPath, 'utf8'), fs.readFileSync(fromRun.htmlPath, 'utf8'));
+    // An analysis.json from before the model carried the report's data is refused in words.
+    const old = path.join(tmp, 'old-analysis.json');
+    fs.writeFileSync(old, JSON.stringify({ schema: 1, runId: 'x' }));
+    await assert.rejects(renderReport(old, { formats: ['html'] }), /schema 1, expected 2\): run `cloudbench analyze` on its run folder again/);
   });
 
   test('the chart specs are plain Vega-Lite with inline data (usable in notebooks)', async () => {

@@ -2,8 +2,11 @@
  * analyzeRun: everything the report and the terminal say about a run, computed from its rows and
  * from the editable data files in templates/ (pricing, platform facts, requirements, the study's values).
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { writeFileAtomically } from '../durable-files';
+import { readRun, type ReadRunOptions } from '../experiment/run-store';
 import { UserError } from '../errors';
 import { ANALYSIS_FILE, DEFAULT_ALPHA, DEFAULT_BOOTSTRAP } from './defaults';
 import type { LoadedRun } from '../experiment/load-run';
@@ -17,7 +20,8 @@ import { compareMetrics } from './metric-comparison';
 import type { AnalysisModel, Methods } from './model';
 import { capabilityMatrix, loadPlatformFacts } from './platform-facts';
 import { loadPricing } from './pricing';
-import { failureTable, latencyTable } from './request-stats';
+import { batchViews, latencyViews } from './figure-data';
+import { failureTable, latencySamples, latencyTable } from './request-stats';
 import { loadRequirements, SCORING_RULE, scoreRequirements } from './requirements';
 import { loadStudyReference } from './study-reference';
 import { defaultTemplatesDir } from './template-files';
@@ -117,17 +121,22 @@ export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): Analys
     studyBest: study?.bestPerRequirement ?? {},
   });
 
+  const samples = latencySamples(requestRows, measured);
+  const latency = latencyTable(requestRows, measured, platforms, samples);
   const model: AnalysisModel = {
-    schema: 1,
+    schema: 2,
     runId: manifest.runId,
     runName: manifest.name,
     generatedAt: (opts.now ?? new Date()).toISOString(),
+    manifest,
     platforms,
     alpha,
     bootstrap,
     exclusions: countExclusions(batchRows, platforms, run.notes ?? []),
     metrics,
-    latency: latencyTable(requestRows, measured, platforms),
+    batches: batchViews(batchRows),
+    latency,
+    latencyViews: latencyViews(samples, platforms, latency),
     failures: failureTable(requestRows, batchRows, platforms),
     costs,
     capabilities,
@@ -138,6 +147,40 @@ export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): Analys
   const bad = findNonJsonNumber(model);
   if (bad) throw new Error(`analysis produced a non-finite number at ${bad} (a bug: please report it)`);
   return model;
+}
+
+export interface AnalyzedRun {
+  model: AnalysisModel;
+  /** What reading the folder left out, in words (see readRun). */
+  notes: string[];
+  timings: { load: number; analyze: number };
+}
+
+/** Reads a run folder (checked, see readRun) and analyses it. */
+export function analyzeRunFolder(runDir: string, opts: AnalyzeOptions & ReadRunOptions = {}): AnalyzedRun {
+  let t = performance.now();
+  const run = readRun(runDir, { invalid: opts.invalid });
+  const load = performance.now() - t;
+  t = performance.now();
+  const model = analyzeRun(run, opts);
+  return { model, notes: run.notes, timings: { load, analyze: performance.now() - t } };
+}
+
+/** A model saved by `cloudbench analyze` (or next to a report), checked to be one this version reads. */
+export function readAnalysisJson(file: string): AnalysisModel {
+  let model: Partial<AnalysisModel>;
+  try {
+    model = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<AnalysisModel>;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(code ? `cannot read ${file} (${code})` : `${file} is not valid JSON`);
+  }
+  if (model.schema !== 2 || !model.manifest || !model.batches) {
+    throw new UserError(
+      `${file} is not an analysis this version can report from (schema ${String(model.schema ?? 'unknown')}, expected 2): run \`cloudbench analyze\` on its run folder again`,
+    );
+  }
+  return model as AnalysisModel;
 }
 
 /** Writes analysis.json into the run folder (atomically, every byte checked). */

@@ -3,6 +3,7 @@
  * deployment, cost per 1,000 inferences at the measured inference rate, and what the run's own
  * storage requests and downloads cost.
  */
+import { uniqueLowest, uniquelyBelow } from './ordering';
 import { type BatchRow, type RequestRow } from '../schema/records';
 import type { CostLine, CostModel, PlatformCost, PricedResource, Range } from './model';
 import type { Pricing } from './pricing';
@@ -117,10 +118,16 @@ function platformCost(platform: string, pricing: Pricing, inputs: CostInputs): P
 }
 
 export function buildCostModel(pricing: Pricing, inputs: CostInputs): CostModel {
+  const platforms = inputs.platforms.map((p) => platformCost(p, pricing, inputs));
+  const priced = platforms.filter((c): c is Extract<PlatformCost, { priced: true }> => c.priced);
   return {
     bytesPerGB: pricing.bytesPerGB,
     hoursPerDay: pricing.hoursPerDay,
     pricingFile: pricing.file,
-    platforms: inputs.platforms.map((p) => platformCost(p, pricing, inputs)),
+    platforms,
+    cheapest: {
+      per1000: uniquelyBelow(priced.map((c) => [c.platform, c.inference.costPer1000] as const)),
+      run: uniqueLowest(priced.map((c) => [c.platform, c.run.total] as const)),
+    },
   };
 }

@@ -9,11 +9,10 @@ import { BATCH_METRICS, type BatchMetricKey } from '../schema/metrics';
 import { bootstrapMedianDiffCI } from './bootstrap';
 import { summarize } from './descriptive';
 import { cliffsDelta, varghaDelaneyA } from './effect-size';
-import { formatP } from './format';
 import { holm } from './holm';
 import { kruskalWallis } from './kruskal-wallis';
 import { mannWhitneyU } from './mann-whitney';
-import type { Better, MetricComparison, OmnibusTest, PairwiseComparison, PlatformMetricSummary, Verdict } from './model';
+import type { Better, MetricComparison, MetricRanking, OmnibusTest, PairwiseComparison, PlatformMetricSummary, Verdict } from './model';
 
 export interface CompareOptions {
   alpha: number;
@@ -113,16 +112,7 @@ function verdictFor(
     // The runner-up's median cannot be 0 here: times are ≥ 0 (nothing beats 0 s/MiB) and a throughput
     // of 0 would need infinite time. The guard only keeps the model free of Infinity.
     const improvementPct = runnerMedian !== 0 ? (Math.abs(runnerMedian - bestMedian) / Math.abs(runnerMedian)) * 100 : 0;
-    const word = better === 'lower' ? 'faster' : 'higher';
-    const by = runnerMedian !== 0 ? ` by ${improvementPct.toFixed(1)}%` : '';
-    return {
-      kind: 'winner',
-      winner: best.platform,
-      runnerUp: runnerUp.platform,
-      improvementPct,
-      pValue,
-      text: `${label}: ${best.platform} ${word} than ${runnerUp.platform}${by} (median), p = ${formatP(pValue)} (Holm) — significant`,
-    };
+    return { kind: 'winner', winner: best.platform, runnerUp: runnerUp.platform, improvementPct, pValue };
   }
   // Report the p that failed: the omnibus one, or (omnibus significant) the best-vs-runner-up one.
   const failedP = significantOverall ? pValue : omnibus.pHolm;
@@ -130,11 +120,21 @@ function verdictFor(
     ? ranked.filter((p) => p === best || pairOf(pairs, best.platform, p.platform).pHolm >= alpha || p.summary!.median === bestMedian).map((p) => p.platform)
     : ranked.map((p) => p.platform);
   // Distributions can differ significantly while the medians coincide: then no platform is better by median.
-  const text =
-    failedP < alpha
-      ? `${label}: no winner (${tied.join(', ')} have equal medians), p = ${formatP(failedP)} (Holm)`
-      : `${label}: no significant difference (${tied.join(', ')}), p = ${formatP(failedP)} (Holm) — not significant at α = ${alpha}`;
-  return { kind: 'no-significant-difference', tied, bestByMedian: best.platform, pValue: failedP, text };
+  return { kind: 'no-significant-difference', tied, bestByMedian: best.platform, pValue: failedP, equalMedians: failedP < alpha };
+}
+
+/** Who leads by median and by how much, whatever the verdict (which says whether it is significant). */
+function rankingOf(perPlatform: PlatformMetricSummary[], better: Better): MetricRanking {
+  const [best, next] = rankByMedian(perPlatform.filter((p) => p.summary !== null), better);
+  const bestMedian = best?.summary?.median ?? null;
+  const nextMedian = next?.summary?.median ?? null;
+  return {
+    best: best?.platform ?? null,
+    next: next?.platform ?? null,
+    bestMedian,
+    nextMedian,
+    relativeDiffPct: bestMedian !== null && nextMedian !== null && nextMedian !== 0 ? (Math.abs(nextMedian - bestMedian) / Math.abs(nextMedian)) * 100 : null,
+  };
 }
 
 export function compareMetrics(measured: BatchRow[], platforms: string[], opts: CompareOptions): MetricComparison[] {
@@ -144,14 +144,14 @@ export function compareMetrics(measured: BatchRow[], platforms: string[], opts: 
   const adjusted = holm(tested.map((d) => d.kw!.pValue));
   return drafts.map((d) => {
     const { key, label, unit, better } = d.metric;
-    const common = { metric: key, label, unit, better, perPlatform: d.perPlatform };
+    const common = { metric: key, label, unit, better, perPlatform: d.perPlatform, ranking: rankingOf(d.perPlatform, better) };
     if (d.kw === null) {
       const reason = d.insufficient ?? 'no test';
       return {
         ...common,
         omnibus: null,
         pairwise: [],
-        verdict: { kind: 'insufficient-data', reason, text: `${label}: insufficient data — ${reason}` },
+        verdict: { kind: 'insufficient-data', reason },
       };
     }
     const omnibus: OmnibusTest = { test: 'kruskal-wallis', ...d.kw, pHolm: adjusted[tested.indexOf(d)] };

@@ -4,8 +4,9 @@
  * Every number here is measured from the run, computed from it, or read from a sourced data file
  * in templates/ — the study's own figures live only in the clearly named `study` block.
  */
-import type { Phase } from '../config/experiment';
-import { type BatchMetricKey } from '../schema/metrics';
+import type { RunManifest } from '../experiment/manifest';
+import type { BatchMetricKey } from '../schema/metrics';
+import type { Phase } from '../schema/phases';
 import type { Summary } from './descriptive';
 
 export type Better = 'lower' | 'higher';
@@ -101,7 +102,6 @@ export type Verdict =
       improvementPct: number;
       /** The p that decided: the omnibus Holm p (2 platforms) or the winner-vs-runner-up pairwise Holm p (> 2). */
       pValue: number;
-      text: string;
     }
   | {
       kind: 'no-significant-difference';
@@ -111,9 +111,10 @@ export type Verdict =
       bestByMedian: string;
       /** The Holm p that was not significant: the omnibus one, or best vs runner-up when the omnibus was. */
       pValue: number;
-      text: string;
+      /** The distributions differ (p < α) but the medians are equal: no platform is better by median. */
+      equalMedians: boolean;
     }
-  | { kind: 'insufficient-data'; reason: string; text: string };
+  | { kind: 'insufficient-data'; reason: string };
 
 export interface MetricComparison {
   metric: BatchMetricKey;
@@ -125,6 +126,54 @@ export interface MetricComparison {
   omnibus: OmnibusTest | null;
   pairwise: PairwiseComparison[];
   verdict: Verdict;
+  /** Who leads by median, whatever the test says (the verdict says whether it is significant). */
+  ranking: MetricRanking;
+}
+
+export interface MetricRanking {
+  /** The platform with the best median, and the runner-up; null without data. */
+  best: string | null;
+  next: string | null;
+  bestMedian: number | null;
+  nextMedian: number | null;
+  /** |next − best| / |next| × 100: how much better the leader's median is; null when undefined. */
+  relativeDiffPct: number | null;
+}
+
+// ───────────────────────────── figure data ─────────────────────────────
+
+/** One platform × batch value of one metric (batches numbered from 1, as in the study). */
+export interface BatchPoint {
+  platform: string;
+  batch: number;
+  value: number;
+  /** Counted in the statistics (not warm-up, not failed). Excluded points are drawn grey. */
+  measured: boolean;
+}
+
+/** One point of a platform's latency distribution: the fraction of requests at or below latencyMs. */
+export interface LatencyPoint {
+  platform: string;
+  latencyMs: number;
+  fraction: number;
+}
+
+export interface BatchViews {
+  /** Per metric, every batch's value, ordered by platform then batch. */
+  series: Record<BatchMetricKey, BatchPoint[]>;
+  /** Totals over the measured batches. */
+  measured: { batches: number; images: number; bytes: number; meanMiB: number | null };
+}
+
+export interface LatencyView {
+  phase: Phase;
+  /** Quantile curve per platform (101 points: 0, 1 %, …, 100 %) of successful requests of measured batches. */
+  curve: LatencyPoint[];
+  /** Platforms by median latency, lowest first (platforms without requests last). */
+  byP50: string[];
+  /** The platform with the uniquely lowest p50 / p99; null on a tie or with fewer than two. */
+  bestP50: string | null;
+  bestP99: string | null;
 }
 
 // ───────────────────────────── beyond the study ─────────────────────────────
@@ -239,6 +288,8 @@ export interface CostModel {
   hoursPerDay: number;
   pricingFile: string;
   platforms: PlatformCost[];
+  /** Cheapest per 1,000 inferences over the whole autoscaling range, and cheapest run; null on overlap or tie. */
+  cheapest: { per1000: string | null; run: string | null };
 }
 
 // ───────────────────────────── capabilities and requirements ─────────────────────────────
@@ -294,9 +345,31 @@ export interface Evidence {
   favours: string | null;
   /** True when this criterion added weight to a platform. */
   counted: boolean;
-  /** Why it counted or not, e.g. "not significant (p = 0.41, Holm)". */
-  reason: string;
+  /** The facts it was decided on (the presentation says them in words). */
+  basis: EvidenceBasis;
 }
+
+export type EvidenceBasis =
+  | {
+      kind: 'metric';
+      verdict: Verdict['kind'];
+      /** The Holm-adjusted p the verdict rests on; null with insufficient data. */
+      pValue: number | null;
+      insufficientReason: string | null;
+    }
+  | {
+      kind: 'capability';
+      type: CapabilityType;
+      /** Per platform of the run: its value and whether it was inferred; null without a value. */
+      values: Record<string, { value: string | number | boolean; inferred: boolean } | null>;
+      inferredFacts: 'include' | 'exclude';
+    }
+  | {
+      kind: 'cost';
+      /** Per platform: the compared cost range; null when not priced or not measured. */
+      ranges: Record<string, Range | null>;
+      compare: 'range' | 'min' | 'max';
+    };
 
 export interface RequirementResult {
   id: string;
@@ -358,17 +431,24 @@ export interface Methods {
 }
 
 export interface AnalysisModel {
-  schema: 1;
+  /** 2: the model carries everything a report needs (manifest, figure data, rankings). */
+  schema: 2;
   runId: string;
   runName: string;
   generatedAt: string;
+  /** The run's manifest (secrets redacted): what ran, where, with which versions. */
+  manifest: RunManifest;
   /** Platforms in the order of the run's config. */
   platforms: string[];
   alpha: number;
   bootstrap: { iterations: number; seed: number; level: number };
   exclusions: Exclusions;
   metrics: MetricComparison[];
+  /** Per-batch figure data and the measured batches' totals. */
+  batches: BatchViews;
   latency: LatencyRow[];
+  /** Per phase: latency curves and who is fastest. */
+  latencyViews: LatencyView[];
   failures: FailureRow[];
   costs: CostModel;
   capabilities: CapabilityMatrix;

@@ -59,8 +59,12 @@ function phasesOf(requests: readonly RequestRow[]): Phase[] {
 }
 
 /** Successful requests of measured batches (the same batches as the per-metric statistics). */
-export function latencyTable(requests: RequestRow[], measured: BatchRow[], platforms: string[]): LatencyRow[] {
-  const samples = latencySamples(requests, measured);
+export function latencyTable(
+  requests: readonly RequestRow[],
+  measured: readonly BatchRow[],
+  platforms: readonly string[],
+  samples: Map<Phase, Map<string, number[]>> = latencySamples(requests, measured),
+): LatencyRow[] {
   const isMeasured = inBatches(measured);
   const ttfbGroups = groupRequests(requests, (r) => r.ok && r.phase === 'download' && r.ttfbMs !== null && Number.isFinite(r.ttfbMs) && isMeasured(r));
   const out: LatencyRow[] = [];

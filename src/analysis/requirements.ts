@@ -3,14 +3,15 @@
  * templates/requirements.yaml is scored from measured verdicts, sourced platform facts and the
  * cost model. The scoring rule is stated once, here, and in the YAML header.
  */
+import { uniquelyBelow, type RangeCompare } from './ordering';
 import type { Field } from '../config/validate';
 import { ConfigError } from '../config/validate';
 import { BATCH_METRICS, type BatchMetricKey } from '../schema/metrics';
-import { formatP } from './format';
 import type {
   CapabilityMatrix,
   CostModel,
   Evidence,
+  EvidenceBasis,
   MetricComparison,
   Range,
   RequirementMatrix,
@@ -27,7 +28,7 @@ export const SCORING_RULE =
 
 export const COST_MEASURES = ['costPer1000Inferences', 'hourly', 'daily', 'runCost'] as const;
 export type CostMeasure = (typeof COST_MEASURES)[number];
-export type RangeCompare = 'range' | 'min' | 'max';
+export type { RangeCompare } from './ordering';
 
 export type CriterionSpec =
   | { kind: 'metric'; ref: BatchMetricKey; weight: number }
@@ -111,7 +112,7 @@ export interface ScoringInputs {
   studyBest: Record<string, string>;
 }
 
-type Decision = { favours: string | null; reason: string };
+type Decision = { favours: string | null; basis: EvidenceBasis };
 
 const COST_LABELS: Record<CostMeasure, string> = {
   costPer1000Inferences: 'cost per 1,000 inferences',
@@ -120,27 +121,23 @@ const COST_LABELS: Record<CostMeasure, string> = {
   runCost: "the run's request and transfer cost",
 };
 
-function metricDecision(m: MetricComparison, alpha: number): Decision {
+function metricDecision(m: MetricComparison): Decision {
   const v = m.verdict;
-  if (v.kind === 'winner') return { favours: v.winner, reason: `${v.winner} significantly better (p = ${formatP(v.pValue)}, Holm, α = ${alpha})` };
-  if (v.kind === 'no-significant-difference') return { favours: null, reason: `not significant (p = ${formatP(v.pValue)}, Holm, α = ${alpha})` };
-  return { favours: null, reason: `insufficient data: ${v.reason}` };
+  const basis: EvidenceBasis = {
+    kind: 'metric',
+    verdict: v.kind,
+    pValue: v.kind === 'insufficient-data' ? null : v.pValue,
+    insufficientReason: v.kind === 'insufficient-data' ? v.reason : null,
+  };
+  return { favours: v.kind === 'winner' ? v.winner : null, basis };
 }
 
 function capabilityDecision(capabilities: CapabilityMatrix, id: string, platforms: string[]): { label: string } & Decision {
   const c = capabilities.criteria.find((x) => x.id === id)!;
-  const shown = platforms
-    .map((p) => `${p} ${c.values[p] ? `${String(c.values[p].value)}${c.values[p].inferred ? ' (inferred)' : ''}` : '(no value)'}`)
-    .join(' vs ');
-  const missing = platforms.filter((p) => !c.values[p]);
-  const inferred = platforms.filter((p) => c.values[p]?.inferred);
-  if (c.best) return { label: c.label, favours: c.best, reason: shown };
-  if (c.type === 'text') return { label: c.label, favours: null, reason: 'descriptive only' };
-  if (missing.length) return { label: c.label, favours: null, reason: `no value for ${missing.join(', ')} in platforms.yaml` };
-  if (inferred.length && capabilities.inferredFacts === 'exclude') {
-    return { label: c.label, favours: null, reason: `${shown}; inferred facts decide nothing (requirements.yaml: inferredFacts: exclude)` };
-  }
-  return { label: c.label, favours: null, reason: `tie: ${shown}` };
+  const values = Object.fromEntries(
+    platforms.map((p) => [p, c.values[p] ? { value: c.values[p].value, inferred: c.values[p].inferred } : null]),
+  );
+  return { label: c.label, favours: c.best, basis: { kind: 'capability', type: c.type, values, inferredFacts: capabilities.inferredFacts } };
 }
 
 function costOf(costs: CostModel, platform: string, measure: CostMeasure): Range | null {
@@ -158,22 +155,12 @@ function costOf(costs: CostModel, platform: string, measure: CostMeasure): Range
   }
 }
 
-function showRange(r: Range): string {
-  const f = (v: number) => (v === 0 ? '0' : v.toPrecision(3));
-  return r.min === r.max ? f(r.min) : `${f(r.min)}–${f(r.max)}`;
-}
-
 function costDecision(costs: CostModel, platforms: string[], measure: CostMeasure, compare: RangeCompare): Decision {
-  const ranges = platforms.map((p) => costOf(costs, p, measure));
-  const missing = platforms.filter((_, i) => ranges[i] === null);
-  if (missing.length) return { favours: null, reason: `${missing.join(', ')}: not priced or not measured` };
-  const rs = ranges as Range[];
-  const shown = platforms.map((p, i) => `${p} ${showRange(rs[i])}`).join(' vs ');
-  const cheaper = (i: number, j: number) =>
-    compare === 'range' ? rs[i].max < rs[j].min : compare === 'min' ? rs[i].min < rs[j].min : rs[i].max < rs[j].max;
-  const winner = platforms.findIndex((_, i) => platforms.every((__, j) => j === i || cheaper(i, j)));
-  if (winner < 0) return { favours: null, reason: `${compare === 'range' ? 'ranges overlap or equal' : 'tie'}: ${shown}` };
-  return { favours: platforms[winner], reason: shown };
+  const ranges = Object.fromEntries(platforms.map((p) => [p, costOf(costs, p, measure)]));
+  // A platform without a price decides nothing: the others cannot be said to be cheaper than it.
+  const complete = platforms.every((p) => ranges[p] !== null);
+  const favours = complete ? uniquelyBelow(platforms.map((p) => [p, ranges[p]] as const), compare) : null;
+  return { favours, basis: { kind: 'cost', ranges, compare } };
 }
 
 function scoreRequirement(spec: RequirementSpec, inputs: ScoringInputs): RequirementResult {
@@ -184,7 +171,7 @@ function scoreRequirement(spec: RequirementSpec, inputs: ScoringInputs): Require
     if (c.kind === 'metric') {
       const m = inputs.metrics.find((x) => x.metric === c.ref)!;
       label = `${m.label} (${m.unit})`;
-      d = metricDecision(m, inputs.alpha);
+      d = metricDecision(m);
     } else if (c.kind === 'capability') {
       ({ label, ...d } = capabilityDecision(inputs.capabilities, c.ref, platforms));
     } else {
@@ -199,7 +186,7 @@ function scoreRequirement(spec: RequirementSpec, inputs: ScoringInputs): Require
       weight: c.weight,
       favours: d.favours,
       counted,
-      reason: d.favours !== null && c.weight === 0 ? `${d.reason}; weight 0` : d.reason,
+      basis: d.basis,
     };
   });
   const scores: Record<string, number> = Object.fromEntries(platforms.map((p) => [p, 0]));

@@ -1,5 +1,6 @@
 /** The analysis as terminal text: aligned tables with fixed decimals and one verdict line per metric. */
-import { decimalsFor, formatFixed, formatP } from '../analysis/format';
+import { decimalsFor, fixed, pValue } from '../report/format';
+import { verdictLine } from '../report/verdict-text';
 import type { AnalysisModel, MetricComparison, PlatformCost, Range } from '../analysis/model';
 import { table } from './output';
 
@@ -47,9 +48,9 @@ function descriptiveTable(m: AnalysisModel): string {
         p.platform,
         String(p.n),
         s ? meanSd(s.mean, s.sd, d) : '–',
-        formatFixed(s?.median, d),
-        formatFixed(s?.p25, d),
-        formatFixed(s?.p75, d),
+        fixed(s?.median, d),
+        fixed(s?.p25, d),
+        fixed(s?.p75, d),
         ...(withStudy ? [sv ? `${sv.mean} ± ${sv.sd ?? '?'} / ${sv.median} ${study!.unit} (${study!.table})` : '–'] : []),
       ]);
     }
@@ -71,12 +72,12 @@ function testsTable(metrics: MetricComparison[], level: number): string {
       rows.push([
         i === 0 ? c.label : '',
         i === 0 ? o.H.toFixed(3) : '',
-        i === 0 ? formatP(o.pValue) : '',
-        i === 0 ? formatP(o.pHolm) : '',
+        i === 0 ? pValue(o.pValue) : '',
+        i === 0 ? pValue(o.pHolm) : '',
         `${p.a}–${p.b}`,
-        formatFixed(p.U, 1),
-        formatP(p.pValue),
-        formatP(p.pHolm),
+        fixed(p.U, 1),
+        pValue(p.pValue),
+        pValue(p.pHolm),
         p.cliffsDelta.toFixed(3),
         p.varghaDelaneyA.toFixed(3),
         `${ci.estimate.toFixed(d)} [${ci.lower.toFixed(d)}, ${ci.upper.toFixed(d)}]`,
@@ -94,13 +95,13 @@ function latencyTableText(m: AnalysisModel): string {
       l.platform,
       l.phase,
       String(l.n),
-      formatFixed(d?.p50, 1),
-      formatFixed(d?.p90, 1),
-      formatFixed(d?.p95, 1),
-      formatFixed(d?.p99, 1),
-      formatFixed(d?.max, 1),
-      formatFixed(l.ttfbMs?.p50, 1),
-      formatFixed(l.ttfbMs?.p95, 1),
+      fixed(d?.p50, 1),
+      fixed(d?.p90, 1),
+      fixed(d?.p95, 1),
+      fixed(d?.p99, 1),
+      fixed(d?.max, 1),
+      fixed(l.ttfbMs?.p50, 1),
+      fixed(l.ttfbMs?.p95, 1),
     ]);
   }
   return table(rows, { header: true });
@@ -124,7 +125,7 @@ function costRow(c: PlatformCost): string[] {
     c.platform,
     `${moneyRange(c.hourly)} ${c.currency}`,
     moneyRange(c.daily),
-    formatFixed(i.imagesPerSecond, 2),
+    fixed(i.imagesPerSecond, 2),
     i.costPer1000 ? moneyRange(i.costPer1000) : `– (${i.note})`,
     `${run.putRequests} / ${run.getRequests}`,
     egressGB === undefined ? '–' : egressGB.toFixed(4),
@@ -181,7 +182,7 @@ export function formatAnalysis(m: AnalysisModel): string {
   const out: string[] = [...header(m), ''];
   out.push('Per-metric summary (measured batches; percentiles type 7)', descriptiveTable(m), '');
   out.push('Tests (Kruskal–Wallis across platforms, Holm across metrics; Mann–Whitney per pair, Holm across pairs)', testsTable(m.metrics, m.bootstrap.level), '');
-  out.push('Verdicts', ...m.metrics.map((c) => `  ${c.verdict.text}`), '');
+  out.push('Verdicts', ...m.metrics.map((c) => `  ${verdictLine(c, m.alpha)}`), '');
   out.push('Request latency, ms (successful requests of measured batches)', latencyTableText(m), '');
   out.push('Failures and retries (non-warm-up batches)', failuresText(m), '');
   out.push(`Cost (list prices from ${m.costs.pricingFile})`, ...costText(m), '');

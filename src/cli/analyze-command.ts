@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { ANALYSIS_FILE, DEFAULT_ALPHA } from '../analysis/defaults';
 import type { AnalysisModel } from '../analysis/model';
 import { UserError } from '../errors';
-import { readRun, runFolder } from '../experiment/run-store';
+import { runFolder } from '../experiment/run-store';
 import { formatAnalysis } from './analysis-text';
 import { load } from './lazy';
 import { alphaOption } from './options';
@@ -24,10 +24,9 @@ export function analyzeRunDir(runDir: string, o: AnalyzeCommandOptions): { model
   const dir = runFolder(runDir);
   if (o.templates !== undefined && !fs.existsSync(o.templates)) throw new UserError(`--templates: folder ${o.templates} does not exist`);
   // Plain rows, not loadRun(): the DataFrame library takes seconds to load and the analysis does not need it.
-  const { analyzeRun, writeAnalysisJson } = load.analysis();
-  const run = readRun(dir, { invalid: o.excludeInvalid ? 'exclude' : 'refuse' });
-  for (const note of run.notes) console.error(`cloudbench: note: ${note}`);
-  const model = analyzeRun(run, { alpha: o.alpha, templatesDir: o.templates });
+  const { analyzeRunFolder, writeAnalysisJson } = load.analysis();
+  const { model, notes } = analyzeRunFolder(dir, { invalid: o.excludeInvalid ? 'exclude' : 'refuse', alpha: o.alpha, templatesDir: o.templates });
+  for (const note of notes) console.error(`cloudbench: note: ${note}`);
   return { model, file: writeAnalysisJson(dir, model) };
 }
 

@@ -59,7 +59,7 @@ export function registerReportCommand(program: Command): void {
   program
     .command('report')
     .description('write the paper-style report of a run: report.html (self-contained) and report.pdf (A4, needs Chrome/Chromium)')
-    .argument('<run-dir>', 'a run folder (reports/<run-id>)')
+    .argument('<run>', 'a run folder (reports/<run-id>), or an analysis.json alone (the report reads only the analysis)')
     .option('--format <list>', 'html, pdf or html,pdf (default: both; without --format a missing browser only skips the PDF, with it the command fails after writing the HTML)')
     .option('--template <dir>', 'folder with your report.md and report.css (copy them from the bundled templates/)')
     .option('--out <dir>', 'where report.html / report.pdf go (default: the run folder)')
@@ -68,6 +68,8 @@ export function registerReportCommand(program: Command): void {
     .option('--templates <dir>', 'folder with the analysis data files: pricing.yaml, platforms.yaml, requirements.yaml, study-reference.yaml (default: the bundled templates/)')
     .option('--exclude-invalid', EXCLUDE_INVALID_HELP)
     .action(async (runDir: string, o: ReportCommandOptions) => {
+      if (!fs.existsSync(runDir)) throw new UserError(`run folder ${runDir} does not exist`);
+      if (fs.statSync(runDir).isFile() && !runDir.endsWith('.json')) throw new UserError(`${runDir} is a file, not a run folder (nor an analysis.json)`);
       await reportFromCli(runDir, o);
     });
 }

@@ -1,7 +1,9 @@
-/** Run rows + analysis → ReportModel: decides every table, figure and sentence; renders nothing. */
+/**
+ * The analysis model → ReportModel: decides every table, figure and sentence, and renders nothing.
+ * It reads only the model (analysis.json), never a run's rows: a report can be regenerated from
+ * analysis.json alone.
+ */
 import type { AnalysisModel } from '../analysis/model';
-import type { RunManifest } from '../experiment/manifest';
-import { type BatchRow, type RequestRow } from '../schema/records';
 import type { ReportModel } from './report-model';
 import { runTable, sortedJson, versionsTable } from './model/appendix';
 import { failuresTable, latencySection } from './model/beyond';
@@ -12,13 +14,6 @@ import { summaryParagraphs } from './model/summary';
 import { capabilitiesTable, requirementsTable, winnersTable } from './model/verdicts';
 import { isoTime, listText } from './format';
 
-export interface ReportInput {
-  manifest: RunManifest;
-  batchRows: readonly BatchRow[];
-  requestRows: readonly RequestRow[];
-  analysis: AnalysisModel;
-}
-
 export interface ReportModelOptions {
   /** Show the study's published values in columns labelled as the study's (needs analysis.study). */
   withStudy?: boolean;
@@ -28,8 +23,8 @@ export function studyLabelOf(analysis: AnalysisModel): string {
   return analysis.study ? `Study (${analysis.study.citation.year})` : 'Study';
 }
 
-export function buildReportModel(input: ReportInput, opts: ReportModelOptions = {}): ReportModel {
-  const { manifest, batchRows, requestRows, analysis } = input;
+export function buildReportModel(analysis: AnalysisModel, opts: ReportModelOptions = {}): ReportModel {
+  const { manifest } = analysis;
   const withStudy = Boolean(opts.withStudy && analysis.study);
   const studyLabel = studyLabelOf(analysis);
   const metrics = [...analysis.metrics]
@@ -37,13 +32,13 @@ export function buildReportModel(input: ReportInput, opts: ReportModelOptions = 
     .map((m) =>
       metricSection(m, {
         platforms: analysis.platforms,
-        batchRows,
+        points: analysis.batches.series[m.metric],
         alpha: analysis.alpha,
         study: withStudy ? analysis.study : null,
         studyLabel,
       }),
     );
-  const methodTable = methodologyTable(manifest, analysis, batchRows);
+  const methodTable = methodologyTable(analysis);
   return {
     title: manifest.name,
     run: {
@@ -56,8 +51,8 @@ export function buildReportModel(input: ReportInput, opts: ReportModelOptions = 
     },
     withStudy,
     studyLabel,
-    summary: summaryParagraphs(manifest, analysis, batchRows),
-    resources: resourcesTable(manifest, analysis),
+    summary: summaryParagraphs(analysis),
+    resources: resourcesTable(analysis),
     methodology: {
       paragraphs: [
         `Every platform processed the same batches of the same dataset (its SHA-256 is in [[tab-method]]), one phase after the other: ${phaseText(manifest.config.phases)}. ` +
@@ -66,7 +61,7 @@ export function buildReportModel(input: ReportInput, opts: ReportModelOptions = 
       table: methodTable,
     },
     metrics,
-    latency: latencySection(analysis, batchRows, requestRows),
+    latency: latencySection(analysis),
     failures: failuresTable(analysis),
     costs: costSection(analysis, withStudy, studyLabel),
     winners: winnersTable(analysis, withStudy, studyLabel),

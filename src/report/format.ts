@@ -1,6 +1,7 @@
 /**
- * Number and text formatting for the report. One place decides how a number looks, so tables,
- * captions and the summary paragraph agree, and a missing value never prints as "NaN".
+ * Number and text formatting for every presentation — the report, the terminal, the notebooks.
+ * One place decides how a number or a p-value looks, so tables, captions, the summary paragraph
+ * and the CLI agree, and a missing value never prints as "NaN".
  */
 
 /** Shown wherever a number cannot be computed (n too small, phase not run). */
@@ -96,4 +97,14 @@ export function escapeHtml(s: string): string {
 export function isoTime(iso: string | null | undefined): string {
   if (!iso) return MISSING;
   return iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC');
+}
+
+/**
+ * Decimals that show about four significant digits of `reference` (a metric's typical value), so a
+ * whole column shares one precision whether services take 2 s/MiB or 0.002 s/MiB.
+ */
+export function decimalsFor(reference: number): number {
+  const abs = Math.abs(reference);
+  if (!Number.isFinite(abs) || abs === 0) return 3;
+  return Math.min(8, Math.max(2, 3 - Math.floor(Math.log10(abs))));
 }

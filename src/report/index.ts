@@ -1,15 +1,14 @@
 /**
- * `renderReport(runDir)`: a run folder → report.html (self-contained) and report.pdf (A4).
- * Loads the run's plain rows (not DataFrames: danfojs takes seconds to load), analyses it, builds the
- * typed ReportModel, renders HTML from the template, then prints it to PDF with a system Chromium.
+ * `renderReport(runDir | analysis.json)`: the analysis model → report.html (self-contained) and
+ * report.pdf (A4). From a run folder the model is made first (analyzeRunFolder); the report itself
+ * reads only the model: the typed ReportModel, HTML from the template, a PDF through Chromium.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { analyzeRun, type AnalyzeOptions } from '../analysis/analyze-run';
+import { analyzeRunFolder, readAnalysisJson, writeAnalysisJson, type AnalyzeOptions } from '../analysis/analyze-run';
 import type { AnalysisModel } from '../analysis/model';
-import { UserError } from '../errors';
 import { writeFileAtomically } from '../durable-files';
-import { FILES, readRun, runFolder, type ReadRunOptions } from '../experiment/run-store';
+import { UserError } from '../errors';
 import { BrowserNotFoundError, findBrowser, type BrowserFinder } from './browser';
 import { buildReportModel } from './build-model';
 import { renderHtml } from './html';
@@ -37,12 +36,12 @@ export interface RenderReportOptions {
   withStudy?: boolean;
   /** Options of analyzeRun (alpha, the data files' folder). */
   analysis?: Omit<AnalyzeOptions, 'now'>;
-  /** A precomputed analysis of this run (skips analyzeRun). */
+  /** A precomputed analysis of this run (nothing is read from `source` then). */
   model?: AnalysisModel;
   findBrowser?: BrowserFinder;
   pdfTimeoutMs?: number;
   /** A run folder whose files do not add up: refuse (default), or leave those batches out and warn. */
-  invalid?: ReadRunOptions['invalid'];
+  invalid?: 'refuse' | 'exclude';
 }
 
 export interface RenderReportResult {
@@ -55,27 +54,43 @@ export interface RenderReportResult {
   timings: { load: number; analyze: number; model: number; html: number; pdf: number | null };
 }
 
-export async function renderReport(runDir: string, opts: RenderReportOptions = {}): Promise<RenderReportResult> {
+/**
+ * The report of a run folder (analysed here, and its analysis.json written beside the report) or of
+ * an analysis.json alone: the report reads only the analysis model, so both give the same report.
+ */
+export async function renderReport(source: string, opts: RenderReportOptions = {}): Promise<RenderReportResult> {
   const formats = new Set<ReportFormat>(opts.formats ?? ['html', 'pdf']);
-  const dir = runFolder(runDir);
+  const fromModelFile = !opts.model && fs.existsSync(source) && fs.statSync(source).isFile();
+  const dir = fromModelFile ? path.dirname(path.resolve(source)) : path.resolve(source);
   // Read the template first: a typo in the user's folder should fail before the slow work.
   const template = loadTemplate(opts.templateDir);
   const clock = stopwatch();
 
-  const { manifest, batchRows, requestRows, notes } = readRun(dir, { invalid: opts.invalid });
-  if (batchRows.length === 0) throw new UserError(`${runDir} has no completed batches yet (${FILES.batches} is empty): nothing to report`);
-  const load = clock();
+  let analysis: AnalysisModel;
+  let notes: string[] = [];
+  let load = 0;
+  let analyze = 0;
+  if (opts.model) analysis = opts.model;
+  else if (fromModelFile) {
+    analysis = readAnalysisJson(source);
+    load = clock();
+  } else {
+    const analyzed = analyzeRunFolder(dir, { ...opts.analysis, invalid: opts.invalid });
+    ({ model: analysis, notes } = analyzed);
+    ({ load, analyze } = analyzed.timings);
+    clock();
+  }
+  if (analysis.exclusions.total === 0) throw new UserError(`${source} has no completed batches yet: nothing to report`);
 
-  const analysis = opts.model ?? analyzeRun({ manifest, batchRows, requestRows, notes }, opts.analysis ?? {});
-  const analyze = clock();
-
-  const report = buildReportModel({ manifest, batchRows, requestRows, analysis }, { withStudy: opts.withStudy });
+  const report = buildReportModel(analysis, { withStudy: opts.withStudy });
   const warnings: string[] = [...notes];
   if (opts.withStudy && !analysis.study) warnings.push('--with-study: no study reference file (study-reference.yaml) was found, so no study columns are shown.');
   const model = clock();
 
   const outDir = path.resolve(opts.outDir ?? dir);
   fs.mkdirSync(outDir, { recursive: true });
+  // The report's own input, beside it: it can be regenerated, or read by other tools, from this file.
+  if (!fromModelFile) writeAnalysisJson(outDir, analysis);
   const html = await renderHtml(report, { template });
   const htmlPath = path.join(outDir, REPORT_FILES.html);
   writeFileAtomically(htmlPath, html);
@@ -109,7 +124,7 @@ function stopwatch(): () => number {
   };
 }
 
-export { buildReportModel, studyLabelOf, type ReportInput, type ReportModelOptions } from './build-model';
+export { buildReportModel, studyLabelOf, type ReportModelOptions } from './build-model';
 export { renderHtml, tableHtml, figureHtml, paragraphHtml, allTables, allFigures } from './html';
 export { htmlToPdf } from './pdf';
 export { renderSvg, stabilizeIds } from './render-svg';

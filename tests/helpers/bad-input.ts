@@ -75,7 +75,7 @@ function runCase(c: Case): Promise<Outcome> {
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), c.killMs ?? 20_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), c.killMs ?? 30_000);
   return new Promise((resolve) => {
     child.on('close', (status, signal) => {
       clearTimeout(timer);
@@ -101,7 +101,7 @@ function assertOutcome(c: Case, o: Outcome): void {
   for (const [re, what] of FORBIDDEN) assert.doesNotMatch(o.stderr, re, `stderr shows ${what}${shown}`);
   // Every secret in this catalogue's configs contains SECRET.
   for (const s of [/SECRET/, ...(e.secrets ?? [])]) assert.doesNotMatch(o.stderr + o.stdout, new RegExp(s), `a secret is echoed${shown}`);
-  if (e.status !== 0) assert.ok(o.ms < (e.maxMs ?? 15_000), `took ${o.ms} ms, not a fast failure${shown}`);
+  if (e.status !== 0) assert.ok(o.ms < (e.maxMs ?? 20_000), `took ${o.ms} ms, not a fast failure${shown}`);
   const lines = o.stderr.trim().split('\n').filter((l) => l !== '' && !PROGRESS.test(l));
   if (e.status === 0) {
     if (e.stdout) assert.match(o.stdout, e.stdout, `stdout${shown}`);
@@ -144,7 +144,7 @@ let outcomes: Map<Case, Promise<Outcome>> | undefined;
 function outcomeOf(c: Case): Promise<Outcome> {
   if (!outcomes) {
     ALL.forEach((x) => x.setup?.());
-    const pool = limiter(4);
+    const pool = limiter(3);
     outcomes = new Map(ALL.map((x) => [x, pool(() => runCase(x))]));
   }
   return outcomes.get(c)!;

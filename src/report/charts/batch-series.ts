@@ -4,7 +4,7 @@
  * is an ordinary layered chart with its own axes and y scale.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { BatchPoint } from './data';
+import type { BatchPoint } from '../../analysis/model';
 import { CHART_CONFIG, EXCLUDED_COLOR, PAGE_WIDTH_PX, batchDomain, batchTicks, platformColorScale } from './theme';
 
 export interface SeriesOptions {

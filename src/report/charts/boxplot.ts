@@ -1,6 +1,6 @@
 /** Distribution of the per-batch values per platform (the study's Figures 6, 10, 14, 16). */
 import type { TopLevelSpec } from 'vega-lite';
-import type { BatchPoint } from './data';
+import type { BatchPoint } from '../../analysis/model';
 import { CHART_CONFIG, platformColorScale } from './theme';
 
 export interface BoxplotOptions {

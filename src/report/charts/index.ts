@@ -2,7 +2,6 @@
  * Vega-Lite spec builders of the report's figures. Each returns a plain JSON spec: render it with
  * `renderSvg` (Node), or display it in a notebook / the Vega editor unchanged.
  */
-export { batchPoints, latencyCurves, latencySamples, isMeasured, type BatchPoint, type LatencyPoint } from './data';
 export { batchSeriesSpec, type SeriesOptions } from './batch-series';
 export { batchOverlaySpec, type OverlayOptions } from './overlay';
 export { boxplotSpec, type BoxplotOptions } from './boxplot';

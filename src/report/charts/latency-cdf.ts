@@ -1,6 +1,6 @@
 /** Per-request latency distribution of one phase: one cumulative curve per platform. */
 import type { TopLevelSpec } from 'vega-lite';
-import type { LatencyPoint } from './data';
+import type { LatencyPoint } from '../../analysis/model';
 import { CHART_CONFIG, PAGE_WIDTH_PX, platformColorScale } from './theme';
 
 export interface LatencyCdfOptions {

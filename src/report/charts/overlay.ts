@@ -1,6 +1,6 @@
 /** All platforms' per-batch series in one panel (the study's Figures 5, 9, 13, 15). */
 import type { TopLevelSpec } from 'vega-lite';
-import type { BatchPoint } from './data';
+import type { BatchPoint } from '../../analysis/model';
 import { CHART_CONFIG, PAGE_WIDTH_PX, batchDomain, batchTicks, platformColorScale } from './theme';
 
 export interface OverlayOptions {

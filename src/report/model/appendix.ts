@@ -1,8 +1,10 @@
 /** Appendix: the run's manifest — identity, times, hashes, versions — and its (redacted) config. */
-import type { RunManifest } from '../../experiment/manifest';
+import type { AnalysisModel } from '../../analysis/model';
 import { int, isoTime, mib } from '../format';
 import type { ReportTable } from '../report-model';
 import { keyValueTable } from './cells';
+
+type RunManifest = AnalysisModel['manifest'];
 
 export function runTable(m: RunManifest): ReportTable {
   const sessions = m.sessions.map((s, i) => `${i + 1}: ${isoTime(s.startedAt)} → ${isoTime(s.endedAt)} (${s.stepsDone} steps)`).join('; ');

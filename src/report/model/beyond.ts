@@ -1,21 +1,12 @@
 /** Beyond the study: per-request latency percentiles with a distribution plot per phase, and failures. */
 import type { AnalysisModel } from '../../analysis/model';
-import type { Phase } from '../../config/experiment';
-import { type BatchRow, type RequestRow } from '../../schema/records';
-import { isMeasured, latencyCurves, latencySamples } from '../charts/data';
 import { latencyCdfSpec } from '../charts/latency-cdf';
 import { int, listText, num, percent } from '../format';
 import type { Cell, LatencySection, Paragraph, ReportFigure, ReportTable } from '../report-model';
 import { col, missing, numCell, table, text } from './cells';
 
-const PHASE_ORDER: Phase[] = ['upload', 'download', 'inference'];
-
-export function latencySection(
-  analysis: AnalysisModel,
-  batchRows: readonly BatchRow[],
-  requestRows: readonly RequestRow[],
-): LatencySection {
-  const phases = PHASE_ORDER.filter((ph) => analysis.latency.some((l) => l.phase === ph));
+export function latencySection(analysis: AnalysisModel): LatencySection {
+  const views = analysis.latencyViews;
   const hasTtfb = analysis.latency.some((l) => l.ttfbMs !== null);
   const columns = [
     col('Phase'),
@@ -30,10 +21,8 @@ export function latencySection(
   ];
   if (hasTtfb) columns.push(col('TTFB p50', 'right'), col('TTFB p95', 'right'));
   const rows: Cell[][] = [];
-  for (const phase of phases) {
+  for (const { phase, bestP50, bestP99 } of views) {
     const lines = analysis.latency.filter((l) => l.phase === phase);
-    const bestP50 = lowest(lines.map((l) => [l.platform, l.durationMs?.p50 ?? null]));
-    const bestP99 = lowest(lines.map((l) => [l.platform, l.durationMs?.p99 ?? null]));
     lines.forEach((l, i) => {
       const d = l.durationMs;
       const row: Cell[] = [text(i === 0 ? phase : ''), text(l.platform), text(int(l.n))];
@@ -62,9 +51,7 @@ export function latencySection(
         (hasTtfb ? ' TTFB: time to the first byte of a download.' : ''),
     ],
   );
-  const samples = latencySamples(requestRows, batchRows.filter(isMeasured));
-  const figures: ReportFigure[] = phases.map((phase) => {
-    const points = latencyCurves(requestRows, batchRows, phase, analysis.platforms, 100, samples);
+  const figures: ReportFigure[] = views.map(({ phase, curve: points }) => {
     return {
       id: `fig-latency-${phase}`,
       caption: `Cumulative distribution of the ${phase} request latency per platform: the fraction of requests that took at most x ms.`,
@@ -77,24 +64,17 @@ export function latencySection(
     'The study reports one number per batch. The request rows show what a single request costs and how long the tail is, ' +
       `which matters for interactive use: [[tab-latency]] lists the percentiles, ${figures.map((f) => `[[${f.id}]]`).join(', ')} the distributions.`,
   ];
-  for (const phase of phases) {
-    const lines = analysis.latency.filter((l) => l.phase === phase && l.durationMs);
-    if (lines.length < 2) continue;
-    const sorted = [...lines].sort((a, b) => a.durationMs!.p50 - b.durationMs!.p50);
-    const tail = [...lines].sort((a, b) => a.durationMs!.p99 - b.durationMs!.p99);
+  for (const { phase, byP50, bestP99 } of views) {
+    const row = (platform: string | undefined) => analysis.latency.find((l) => l.phase === phase && l.platform === platform)?.durationMs ?? null;
+    const [first, second] = byP50.map(row);
+    if (!first || !second) continue;
+    const tail = bestP99 ? `the lowest p99 is ${bestP99}’s (${num(row(bestP99)!.p99)} ms)` : 'no platform has a lower p99 than all others';
     intro.push(
-      `${cap(phase)}: ${sorted[0].platform} has the lowest median request latency (${num(sorted[0].durationMs!.p50)} ms against ` +
-        `${num(sorted[1].durationMs!.p50)} ms for ${sorted[1].platform}); the lowest p99 is ${tail[0].platform}’s (${num(tail[0].durationMs!.p99)} ms).`,
+      `${cap(phase)}: ${byP50[0]} has the lowest median request latency (${num(first.p50)} ms against ` +
+        `${num(second.p50)} ms for ${byP50[1]}); ${tail}.`,
     );
   }
   return { intro, table: tab, figures };
-}
-
-function lowest(pairs: [string, number | null][]): string | null {
-  const ok = pairs.filter((p): p is [string, number] => p[1] !== null);
-  if (ok.length < 2) return null;
-  ok.sort((a, b) => a[1] - b[1]);
-  return ok[0][1] < ok[1][1] ? ok[0][0] : null;
 }
 
 function cap(s: string): string {

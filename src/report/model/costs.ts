@@ -8,11 +8,11 @@ import { baseName } from './setup';
 type Priced = Extract<PlatformCost, { priced: true }>;
 
 function priceText(r: PricedResource): string {
-  return `${r.currency} ${fixed(r.price, decimalsFor(r.price))} per ${r.unit}`;
+  return `${r.currency} ${fixed(r.price, priceDecimals(r.price))} per ${r.unit}`;
 }
 
 /** Enough decimals to show sub-cent request prices (0.0004) without padding whole-dollar prices. */
-function decimalsFor(v: number): number {
+function priceDecimals(v: number): number {
   if (v === 0 || v >= 1) return 2;
   return Math.min(6, Math.max(2, 1 - Math.floor(Math.log10(v)) + 1));
 }
@@ -52,8 +52,8 @@ export function costSection(analysis: AnalysisModel, withStudy: boolean, studyLa
   const unpriced = analysis.costs.platforms.filter((c) => !c.priced);
   const perPlatform = priced.map((c) => platformTable(c, studyLabel, analysis.study, withStudy));
 
-  const best1000 = dominant(priced.map((c) => [c.platform, c.inference.costPer1000]));
-  const bestRun = lowestNumber(priced.map((c) => [c.platform, c.run.total]));
+  const best1000 = analysis.costs.cheapest.per1000;
+  const bestRun = analysis.costs.cheapest.run;
   const rows: Cell[][] = analysis.platforms.map((p) => {
     const c = analysis.costs.platforms.find((x) => x.platform === p);
     if (!c || !c.priced) return [text(p), missing(c && !c.priced ? `not priced: ${c.reason}` : 'not priced'), missing(), missing(), missing(), missing()];
@@ -97,20 +97,4 @@ export function costSection(analysis: AnalysisModel, withStudy: boolean, studyLa
     intro.push('No platform is cheaper per 1,000 inferences over the whole autoscaling range: the ranges overlap.');
   }
   return { intro, perPlatform, summary };
-}
-
-/** Platform whose range lies entirely below every other's (so autoscaling cannot change the order). */
-export function dominant(pairs: [string, Range | null][]): string | null {
-  const ok = pairs.filter((p): p is [string, Range] => p[1] !== null);
-  if (ok.length < 2) return null;
-  for (const [p, r] of ok) {
-    if (ok.every(([q, s]) => q === p || r.max < s.min)) return p;
-  }
-  return null;
-}
-
-function lowestNumber(pairs: [string, number][]): string | null {
-  if (pairs.length < 2) return null;
-  const sorted = [...pairs].sort((a, b) => a[1] - b[1]);
-  return sorted[0][1] < sorted[1][1] ? sorted[0][0] : null;
 }

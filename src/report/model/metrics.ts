@@ -2,9 +2,7 @@
  * One section per measured metric: the study's per-platform series, overlay and boxplot figures,
  * its Tables 2–5 statistics, the test results and a verdict sentence — all from the analysis.
  */
-import type { MetricComparison, StudyReference, Verdict } from '../../analysis/model';
-import { type BatchRow } from '../../schema/records';
-import { batchPoints } from '../charts/data';
+import type { BatchPoint, MetricComparison, StudyReference, Verdict } from '../../analysis/model';
 import { batchSeriesSpec } from '../charts/batch-series';
 import { batchOverlaySpec } from '../charts/overlay';
 import { boxplotSpec, WHISKER_IQR } from '../charts/boxplot';
@@ -43,7 +41,8 @@ export const METRIC_ORDER = ['uploadSPerMiB', 'downloadSPerMiB', 'inferenceSPerM
 
 export interface MetricContext {
   platforms: string[];
-  batchRows: readonly BatchRow[];
+  /** The metric's per-batch values (analysis.batches.series). */
+  points: readonly BatchPoint[];
   alpha: number;
   study: StudyReference | null;
   studyLabel: string;
@@ -56,7 +55,7 @@ export function metricSection(m: MetricComparison, ctx: MetricContext): MetricSe
   const noun = t?.noun ?? m.label;
   // Short axis titles: a rotated title longer than the panel makes vega grow the SVG around it.
   const valueTitle = `${key} (${m.unit})`;
-  const points = batchPoints(ctx.batchRows, m.metric);
+  const points = ctx.points;
   const measured = points.filter((p) => p.measured);
   const none = measured.length === 0 ? `No measured batch has a value for ${noun}.` : null;
 
@@ -108,7 +107,7 @@ function figureSentence(key: string): string {
 function statsTable(m: MetricComparison, key: string, noun: string, ctx: MetricContext): ReportTable {
   const studyValues = ctx.study?.metrics[m.metric] ?? null;
   const withStudy = studyValues !== null;
-  const best = bestByMedian(m);
+  const best = m.ranking.best;
   const columns = [
     col('Platform'),
     col('n', 'right'),
@@ -201,14 +200,6 @@ function testsTable(m: MetricComparison, key: string, noun: string, ctx: MetricC
   return table(`tab-tests-${key}`, `Tests of the ${noun} differences between platforms.`, columns, rows, notes);
 }
 
-/** The platform with the best median; null when fewer than one platform has data. */
-export function bestByMedian(m: MetricComparison): string | null {
-  const withData = m.perPlatform.filter((p) => p.summary !== null);
-  if (withData.length === 0) return null;
-  const sign = m.better === 'lower' ? 1 : -1;
-  return [...withData].sort((a, b) => sign * (a.summary!.median - b.summary!.median))[0].platform;
-}
-
 export function medianOf(m: MetricComparison, platform: string): number | null {
   return m.perPlatform.find((p) => p.platform === platform)?.summary?.median ?? null;
 }
@@ -228,12 +219,8 @@ export function verdictSentence(m: MetricComparison, noun: string, alpha: number
       `${fixed(Math.abs(v.improvementPct), 1)} % ${dir}. The difference is significant (${pText(v.pValue)}, Holm-adjusted, α = ${alpha}).`
     );
   }
-  const best = v.bestByMedian;
-  const others = m.perPlatform.filter((p) => p.platform !== best && p.summary);
-  const next = others.sort((a, b) => (m.better === 'lower' ? 1 : -1) * (a.summary!.median - b.summary!.median))[0];
-  const bm = medianOf(m, best);
-  const nm = next ? medianOf(m, next.platform) : null;
-  const by = bm !== null && nm !== null && nm !== 0 ? `, ${fixed((Math.abs(nm - bm) / Math.abs(nm)) * 100, 1)} % ${dir} than ${next.platform} (${num(nm)})` : '';
+  const { best, next, bestMedian: bm, nextMedian: nm, relativeDiffPct } = m.ranking;
+  const by = next !== null && nm !== null && relativeDiffPct !== null ? `, ${fixed(relativeDiffPct, 1)} % ${dir} than ${next} (${num(nm)})` : '';
   return (
     `No significant difference in ${noun} between ${listText(v.tied)} (${pText(v.pValue)}, Holm-adjusted, α = ${alpha}). ` +
     `${best} has the ${dir} median, ${num(bm)} ${m.unit}${by}, but the data do not show it is more than chance.`

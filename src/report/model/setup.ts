@@ -1,8 +1,5 @@
 /** Table 1 (what was deployed per platform) and the methodology, from the manifest and analysis. */
 import type { AnalysisModel, PlatformCost } from '../../analysis/model';
-import { type BatchRow } from '../../schema/records';
-import type { RunManifest } from '../../experiment/manifest';
-import { isMeasured } from '../charts/data';
 import { int, listText, mib, num } from '../format';
 import type { Cell, ReportTable } from '../report-model';
 import { col, keyValueTable, missing, table, text } from './cells';
@@ -30,7 +27,8 @@ function pricedResources(cost: PlatformCost | undefined, roles: string[]): Cell 
   );
 }
 
-export function resourcesTable(manifest: RunManifest, analysis: AnalysisModel): ReportTable {
+export function resourcesTable(analysis: AnalysisModel): ReportTable {
+  const { manifest } = analysis;
   const costs = new Map(analysis.costs.platforms.map((c) => [c.platform, c]));
   const rows = analysis.platforms.map((p): Cell[] => {
     const d = manifest.platforms[p];
@@ -67,12 +65,12 @@ export function baseName(file: string): string {
   return file.split(/[\\/]/).pop() ?? file;
 }
 
-export function methodologyTable(manifest: RunManifest, analysis: AnalysisModel, batchRows: readonly BatchRow[]): ReportTable {
+export function methodologyTable(analysis: AnalysisModel): ReportTable {
+  const { manifest } = analysis;
   const c = manifest.config;
   const ds = manifest.dataset;
   const ex = analysis.exclusions;
-  const measured = batchRows.filter(isMeasured);
-  const meanMiB = measured.length ? measured.reduce((s, r) => s + r.mib, 0) / measured.length : null;
+  const meanMiB = analysis.batches.measured.meanMiB;
   const conc = c.concurrency;
   const sameConc = conc.upload === conc.download && conc.download === conc.inference;
   const datasetKind =

@@ -1,16 +1,12 @@
 /** The opening paragraphs: what was compared and, metric by metric, who leads, by how much, how surely. */
 import type { AnalysisModel, MetricComparison } from '../../analysis/model';
-import { type BatchRow } from '../../schema/records';
-import type { RunManifest } from '../../experiment/manifest';
-import { isMeasured } from '../charts/data';
 import { fixed, int, isoTime, listText, mib, num, pText } from '../format';
 import type { Paragraph } from '../report-model';
 import { METRIC_ORDER, METRIC_TEXT, medianOf } from './metrics';
 
-export function summaryParagraphs(manifest: RunManifest, analysis: AnalysisModel, batchRows: readonly BatchRow[]): Paragraph[] {
-  const measured = batchRows.filter(isMeasured);
-  const images = measured.reduce((s, r) => s + r.images, 0);
-  const bytes = measured.reduce((s, r) => s + r.bytes, 0);
+export function summaryParagraphs(analysis: AnalysisModel): Paragraph[] {
+  const { manifest } = analysis;
+  const { images, bytes } = analysis.batches.measured;
   const perPlatform = analysis.platforms.map((p) => `${analysis.exclusions.perPlatform[p]?.measured ?? 0} on ${p}`);
   const status = manifest.status === 'complete' ? '' : ` The run’s status is “${manifest.status}”: it did not finish all planned batches.`;
   const out: Paragraph[] = [

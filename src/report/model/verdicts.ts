@@ -2,8 +2,8 @@
 import type { AnalysisModel, CapabilityCriterion, CapabilityValue, PlatformCost } from '../../analysis/model';
 import { asPrinted, listText, moneyRange, num, pText } from '../format';
 import type { Cell, Paragraph, ReportTable } from '../report-model';
+import { evidenceReason } from '../verdict-text';
 import { col, missing, sourceList, table, text } from './cells';
-import { dominant } from './costs';
 import { METRIC_ORDER, METRIC_TEXT, capitalize, medianOf } from './metrics';
 import { baseName } from './setup';
 
@@ -40,7 +40,7 @@ export function winnersTable(analysis: AnalysisModel, withStudy: boolean, studyL
   }
   const priced = analysis.costs.platforms.filter((c): c is Priced => c.priced && c.inference.costPer1000 !== null);
   if (priced.length >= 2) {
-    const b = dominant(priced.map((c) => [c.platform, c.inference.costPer1000]));
+    const b = analysis.costs.cheapest.per1000;
     rows.push([
       text('Cost per 1,000 inferences'),
       text('measured rate × list price'),
@@ -96,9 +96,9 @@ export function requirementsTable(analysis: AnalysisModel, withStudy: boolean, s
   const rows = r.requirements.map((req): Cell[] => {
     const scores = analysis.platforms.map((p) => `${p} ${asPrinted(Math.round((req.scores[p] ?? 0) * 100) / 100)}`).join(', ');
     const decided = req.decidedBy.length
-      ? req.decidedBy.map((e) => `${e.label} (${e.reason})`).join('; ')
+      ? req.decidedBy.map((e) => `${e.label} (${evidenceReason(e, analysis.alpha)})`).join('; ')
       : req.evidence.length
-        ? `nothing decisive: ${req.evidence.map((e) => `${e.label} (${e.reason})`).join('; ')}`
+        ? `nothing decisive: ${req.evidence.map((e) => `${e.label} (${evidenceReason(e, analysis.alpha)})`).join('; ')}`
         : 'no evidence configured';
     const row: Cell[] = [
       text(req.title),
