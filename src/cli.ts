@@ -1,6 +1,7 @@
 /** `cloudbench <command>`: a thin shell over the public API in index.ts. */
 import { Command, CommanderError } from 'commander';
 import { registerAnalyzeCommand } from './cli/analyze-command';
+import { registerCompareCommands } from './cli/compare-command';
 import { registerDatasetCommands } from './cli/dataset-command';
 import { registerDemoCommand } from './cli/demo-command';
 import { registerDoctorCommand } from './cli/doctor-command';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerAnalyzeCommand(program);
   registerReportCommand(program);
+  registerCompareCommands(program);
   registerDemoCommand(program);
   registerNotebookCommands(program);
   registerDoctorCommand(program);

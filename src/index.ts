@@ -84,6 +84,10 @@ export { defaultTemplatesDir, TEMPLATE_FILES } from './analysis/template-files';
 export { latencyTable, failureTable } from './analysis/request-stats';
 export { countExclusions } from './analysis/batch-exclusions';
 export { copyTemplates, setRequirementWeights, type WeightChanges } from './analysis/template-edit';
+// Run versus run: benchstat-style comparison, and the history of a configuration
+export { analysisOf, readAnalysisJson, type RunAnalysis } from './analysis/analyze-run';
+export { compareRuns, type CompareRunsOptions, type RunComparison, type ChangeRow, type Change, type ComparedRun, type ConfigDifference, type Verdict } from './analysis/compare';
+export { runHistory, type RunHistory, type HistoryGroup, type HistorySeries, type HistoryPoint, type HistoryOptions } from './analysis/history';
 
 // Report: typed model → HTML (self-contained) → PDF
 export {
@@ -92,5 +96,7 @@ export {
   paragraphHtml, tableHtml as reportTableHtml, figureHtml as reportFigureHtml,
   type RenderReportOptions, type RenderReportResult, type ReportFormat, type BrowserFinder, type BrowserLocation,
   type ReportModelOptions, type ReportTemplate,
+  buildCompareDocument, buildHistoryDocument, renderDocumentHtml, writeDocument, documentTables, documentFigures,
+  type ReportDocument, type DocumentSection, type DocumentBlock, type WrittenDocument,
 } from './report';
 export type * from './report/report-model';

@@ -189,3 +189,40 @@ export function writeAnalysisJson(runDir: string, model: AnalysisModel): string 
   writeFileAtomically(file, `${JSON.stringify(model, null, 2)}\n`);
   return file;
 }
+
+export interface RunAnalysis {
+  model: AnalysisModel;
+  /** Where the model came from: an analysis.json (up to date with its run), or the run's rows. */
+  from: 'analysis.json' | 'rows';
+  notes: string[];
+}
+
+/** The newest modification time of a run folder's data files (0 when none exist). */
+function newestDataMtime(dir: string): number {
+  let newest = 0;
+  for (const name of fs.readdirSync(dir)) {
+    if (name === ANALYSIS_FILE || !/\.(json|jsonl|csv|parquet)$/.test(name)) continue;
+    newest = Math.max(newest, fs.statSync(path.join(dir, name)).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * A run's analysis for comparisons: an analysis.json given directly, or a run folder's own
+ * analysis.json when no data file of the folder is newer than it, or else the folder analysed
+ * afresh (nothing is written).
+ */
+export function analysisOf(source: string, opts: AnalyzeOptions & ReadRunOptions = {}): RunAnalysis {
+  if (!fs.existsSync(source)) throw new UserError(`${source} does not exist (give a run folder or an ${ANALYSIS_FILE})`);
+  if (fs.statSync(source).isFile()) return { model: readAnalysisJson(source), from: 'analysis.json', notes: [] };
+  const saved = path.join(source, ANALYSIS_FILE);
+  if (fs.existsSync(saved) && fs.statSync(saved).mtimeMs >= newestDataMtime(source)) {
+    try {
+      return { model: readAnalysisJson(saved), from: 'analysis.json', notes: [] };
+    } catch {
+      // an older schema: analyse the rows instead
+    }
+  }
+  const { model, notes } = analyzeRunFolder(source, opts);
+  return { model, from: 'rows', notes };
+}

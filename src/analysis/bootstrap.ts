@@ -71,3 +71,29 @@ export function bootstrapMedianDiffCI(
     seed,
   };
 }
+
+/**
+ * Percentile-bootstrap confidence interval for the median of one sample (the same resampling and
+ * quantile rule as bootstrapMedianDiffCI); `estimate` is the sample median.
+ */
+export function bootstrapMedianCI(a: readonly number[], options: BootstrapOptions = {}): BootstrapResult {
+  const { iterations = 10_000, seed = 1, level = 0.95 } = options;
+  assertFiniteSample(a, 'a');
+  if (!Number.isInteger(iterations) || iterations < 1) {
+    throw new StatsInputError(`bootstrap: iterations must be a positive integer, got ${iterations}`);
+  }
+  if (!(level > 0 && level < 1)) throw new StatsInputError(`bootstrap: level must be in (0, 1), got ${level}`);
+  const random = mulberry32(seed);
+  const buffer = new Float64Array(a.length);
+  const medians = new Array<number>(iterations);
+  for (let r = 0; r < iterations; r++) medians[r] = resampledMedian(a, buffer, random);
+  const sorted = sortedAscending(medians);
+  return {
+    estimate: quantileSorted(sortedAscending(a), 0.5),
+    lower: quantileSorted(sorted, (1 - level) / 2),
+    upper: quantileSorted(sorted, (1 + level) / 2),
+    iterations,
+    level,
+    seed,
+  };
+}

@@ -6,6 +6,8 @@
 export const load = {
   report: () => require('../report') as typeof import('../report'),
   analysis: () => require('../analysis/analyze-run') as typeof import('../analysis/analyze-run'),
+  compare: () => require('../analysis/compare') as typeof import('../analysis/compare'),
+  history: () => require('../analysis/history') as typeof import('../analysis/history'),
   runner: () => require('../experiment/runner') as typeof import('../experiment/runner'),
   synthetic: () => require('../datasets/synthetic') as typeof import('../datasets/synthetic'),
 };

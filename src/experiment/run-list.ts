@@ -17,6 +17,8 @@ export interface RunListing {
   startedAt: string;
   endedAt: string | null;
   platforms: string[];
+  configHash: string;
+  datasetSha256: string;
   /** Sealed batch rows in batches.csv (newline-terminated lines after the header). */
   batches: number;
   plannedBatches: number;
@@ -38,6 +40,8 @@ export function listRuns(root: string): RunListing[] {
         startedAt: m.startedAt,
         endedAt: m.endedAt,
         platforms: Object.keys(m.config.platforms),
+        configHash: m.configHash,
+        datasetSha256: m.dataset.sha256,
         batches: countBatchRows(path.join(dir, FILES.batches)),
         plannedBatches: m.plannedBatches,
       });

@@ -108,3 +108,17 @@ export function decimalsFor(reference: number): number {
   if (!Number.isFinite(abs) || abs === 0) return 3;
   return Math.min(8, Math.max(2, 3 - Math.floor(Math.log10(abs))));
 }
+
+/** A change with its sign always shown ("+0.052", "−0.013"), for differences and deltas. */
+export function signed(v: number | null | undefined, decimals: number): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return MISSING;
+  const s = fixed(Math.abs(v), decimals);
+  if (Number(Math.abs(v).toFixed(decimals)) === 0) return s;
+  return `${v < 0 ? '−' : '+'}${s}`;
+}
+
+/** A relative change: "+12.3 %", "−4.0 %". */
+export function signedPercent(v: number | null | undefined, decimals = 1): string {
+  const s = signed(v, decimals);
+  return s === MISSING ? s : `${s} %`;
+}

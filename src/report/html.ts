@@ -12,7 +12,8 @@ import { fillTemplate, placeholderNames, type Placeholders, type ReportTemplate 
 const CAP = (id: string) => `\uE100cap:${id}\uE101`;
 const REF = (id: string) => `\uE100ref:${id}\uE101`;
 
-function paragraphBlock(p: Paragraph, cls?: string): string {
+/** Blocks of a document before caption numbering (numberCaptions resolves them). */
+export function paragraphBlock(p: Paragraph, cls?: string): string {
   const body = escapeHtml(p).replace(/\[\[((?:tab|fig)-[A-Za-z0-9_-]+)\]\]/g, (_, id: string) => REF(id));
   return `<p${cls ? ` class="${cls}"` : ''}>${body}</p>`;
 }
@@ -30,7 +31,7 @@ export function breakable(escaped: string): string {
   });
 }
 
-function tableBlock(t: ReportTable): string {
+export function tableBlock(t: ReportTable): string {
   const head = t.columns
     .map((c) => `<th class="${c.align}${c.study ? ' study' : ''}" scope="col">${escapeHtml(c.label)}</th>`)
     .join('');
@@ -53,7 +54,7 @@ function tableBlock(t: ReportTable): string {
   );
 }
 
-function figureBlock(f: ReportFigure, svg: string | undefined): string {
+export function figureBlock(f: ReportFigure, svg: string | undefined): string {
   const chart = svg
     ? `<div class="chart" role="img" aria-label="${escapeHtml(f.alt)}">${svg}</div>`
     : `<div class="chart-empty">${escapeHtml(f.empty ?? 'Nothing to draw.')}</div>`;

@@ -132,3 +132,6 @@ export { findBrowser, launchArgs, BrowserNotFoundError, BROWSER_NAMES, type Brow
 export { loadTemplate, defaultTemplateDir, type ReportTemplate } from './template';
 export * from './charts';
 export type * from './report-model';
+export { renderDocumentHtml, writeDocument, documentTables, documentFigures, type ReportDocument, type DocumentSection, type DocumentBlock, type WrittenDocument } from './document';
+export { buildCompareDocument } from './compare-document';
+export { buildHistoryDocument } from './history-document';

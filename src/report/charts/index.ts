@@ -7,3 +7,5 @@ export { batchOverlaySpec, type OverlayOptions } from './overlay';
 export { boxplotSpec, type BoxplotOptions } from './boxplot';
 export { latencyCdfSpec, type LatencyCdfOptions } from './latency-cdf';
 export { CHART_CONFIG, PLATFORM_PALETTE, platformColorScale } from './theme';
+export { changeSpec, type ChangePoint, type ChangeOptions } from './change';
+export { trendSpec, type TrendPoint, type TrendOptions } from './trend';
