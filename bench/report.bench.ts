@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileLines } from '../src/experiment/run-check';
-import { readRun } from '../src/experiment/run-store';
+import { readRun } from '../src/experiment/run-reader';
 import { findBrowser } from '../src/report/browser';
 import { renderReport } from '../src/report';
 import { writeSyntheticRun } from '../tests/fixtures/synthetic-run';
@@ -36,7 +36,7 @@ export async function bench(log: (line: string) => void): Promise<void> {
     const bareRows = bare();
     const bareMs = performance.now() - t;
     t = performance.now();
-    const checked = readRun(dir).requestRows.length;
+    const checked = (await readRun(dir)).requestRows.length;
     const checkedMs = performance.now() - t;
     log(`read requests.jsonl: bare parse ${s(bareMs)} (${bareRows.toLocaleString('en-US')} rows), checked readRun ${s(checkedMs)} (${checked.toLocaleString('en-US')} rows); checked/bare ${(checkedMs / bareMs).toFixed(2)}`);
 

@@ -7,6 +7,7 @@ import { registerDemoCommand } from './cli/demo-command';
 import { registerDoctorCommand } from './cli/doctor-command';
 import { registerNotebookCommands } from './cli/notebook-command';
 import { registerReportCommand } from './cli/report-command';
+import { registerSealCommand } from './cli/seal-command';
 import { registerRunCommand } from './cli/run-command';
 import { registerStackCommands } from './cli/stack-command';
 import { isUserFacing } from './errors';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerAnalyzeCommand(program);
   registerReportCommand(program);
   registerCompareCommands(program);
+  registerSealCommand(program);
   registerDemoCommand(program);
   registerNotebookCommands(program);
   registerDoctorCommand(program);

@@ -102,6 +102,26 @@ export function replaceFileAtomically(file: string, write: (fd: number) => void)
   }
 }
 
+/**
+ * Puts a finished file that another writer produced (a database's COPY) in place the same way:
+ * fsync it, then rename it over `file`. The temp file is removed on failure.
+ */
+export function publishFile(tmp: string, file: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'r+');
+    fs.fsyncSync(fd);
+    const open = fd;
+    fd = undefined;
+    fs.closeSync(open);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    if (fd !== undefined) closeQuietly(fd);
+    fs.rmSync(tmp, { force: true });
+    fail(file, err);
+  }
+}
+
 export function writeFileAtomically(file: string, text: string): void {
   replaceFileAtomically(file, (fd) => writeFully(fd, Buffer.from(text, 'utf8'), file));
 }

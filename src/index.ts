@@ -50,13 +50,18 @@ export { runExperiment, RunStoppedError, type RunEvent, type RunOptions, type Ru
 export { loadRun, type LoadedRun } from './experiment/load-run';
 export { resolvePlatforms } from './experiment/platforms';
 export { listRuns, type RunListing } from './experiment/run-list';
-export { readRun, RunIntegrityError, type ReadRunOptions, type RunData } from './experiment/run-store';
+export { RunIntegrityError, type ReadRunOptions } from './experiment/run-store';
+export { readRun, readRunSummary, type RunData, type RunSummaryData, type RequestStoreKind } from './experiment/run-reader';
+export { sealRunFolder, type SealResult } from './experiment/request-store/seal-run';
+export { PARQUET_COLUMNS, PARTITION_COLUMNS } from './experiment/request-store/parquet-schema';
+export type { StepCell, LatencyDigest } from './schema/request-summary';
 export { MIB, BATCH_COLUMNS, isMeasured, measuredBatches, type BatchRow, type RequestRow } from './schema/records';
 export { BATCH_METRICS, type BatchMetricKey } from './schema/metrics';
 export { batchMetrics, phaseSeconds } from './experiment/records';
 export type { RunManifest } from './experiment/manifest';
 export { summarizeBatches } from './analysis/batch-summary';
-export { batchPoints, batchViews, latencyCurve, LATENCY_CURVE_STEPS } from './analysis/figure-data';
+export { batchPoints, batchViews, latencyCurve } from './analysis/figure-data';
+export { LATENCY_CURVE_STEPS, LATENCY_PROBABILITIES } from './analysis/request-stats';
 
 // Statistics
 export * from './analysis/stats';

@@ -16,6 +16,13 @@ import { registerAnalyzeCommand } from '../src/cli/analyze-command';
 import { isUserFacing } from '../src/errors';
 import type { RunManifest } from '../src/experiment/manifest';
 import { type BatchRow, type RequestRow } from '../src/schema/records';
+import { RequestSummaryBuilder } from '../src/experiment/request-store/summary-builder';
+
+function cellsOf(rows: RequestRow[]) {
+  const b = new RequestSummaryBuilder();
+  for (const r of rows) b.add(r);
+  return b.cells();
+}
 import { appendBatch, initRunFiles, writeManifest } from '../src/experiment/run-store';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-analysis-'));
@@ -175,7 +182,7 @@ describe('cost model', () => {
       ...Array.from({ length: 4 }, () => request('azure', 1, 'upload')),
       ...Array.from({ length: 4 }, () => request('azure', 1, 'download', { bytes: 2 ** 20 })),
     ];
-    const model = buildCostModel(pricing, { platforms: ['aws', 'azure', 'gcp'], measured, requests, local: { aws: true } });
+    const model = buildCostModel(pricing, { platforms: ['aws', 'azure', 'gcp'], measured, cells: cellsOf(requests), local: { aws: true } });
     const [aws, azure, gcp] = model.platforms as [PlatformCost, PlatformCost, PlatformCost];
     const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} ≠ ${b}`);
     assert.ok(aws.priced && azure.priced);
@@ -212,7 +219,7 @@ describe('cost model', () => {
 
   test('the bundled pricing reproduces the hourly figures of the study\'s Tables 6–7 from unit prices', () => {
     const pricing = loadPricing(defaultTemplatesDir());
-    const model = buildCostModel(pricing, { platforms: ['aws', 'azure'], measured: [], requests: [], local: {} });
+    const model = buildCostModel(pricing, { platforms: ['aws', 'azure'], measured: [], cells: [], local: {} });
     const [aws, azure] = model.platforms;
     assert.ok(aws.priced && azure.priced);
     assert.ok(Math.abs(aws.hourly.min - 0.5364) < 1e-12);

@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { analysisOf } from '../src/analysis/analyze-run';
 import { compareRuns, type RunComparison } from '../src/analysis/compare';
 import { runHistory, type RunHistory } from '../src/analysis/history';
+import type { AnalysisModel } from '../src/analysis/model';
 import { writeSyntheticRun, type SyntheticRunOptions } from './fixtures/synthetic-run';
 import { runCli } from './helpers/cli';
 
@@ -33,7 +34,14 @@ function run(name: string, i: number, opts: SyntheticRunOptions = {}): string {
 const dirs = [0, 1, 2, 3, 4].map((i) => run(`day-${i}`, i, i >= 3 ? { slowdown: { aws: { upload: 1.5 }, ...(i === 3 ? { azure: { inference: 0.5 } } : {}) } } : {}));
 // Day 4 carries the azure speed-up back to normal: the history should see it both ways.
 const other = run('other-config', 7, { configHash: 'e'.repeat(64), batches: 5 });
-const model = (dir: string) => analysisOf(dir).model;
+const models = new Map<string, AnalysisModel>();
+/** Analysed once per folder (compareRuns and runHistory only read the model). */
+const model = (dir: string): AnalysisModel => models.get(dir)!;
+const otherData = writeSyntheticRun(path.join(root, 'elsewhere', 'other-data'), { batches: 6, seed: 8, datasetSha256: 'b'.repeat(64) });
+
+before(async () => {
+  for (const dir of [...dirs, other, otherData]) models.set(dir, (await analysisOf(dir)).model);
+});
 
 /** Median of a platform's measured batch values, straight from batches.csv (an independent reading of the run). */
 function csvMedian(dir: string, platform: string, column: string): number {
@@ -91,7 +99,7 @@ test('a run compared with itself changes nothing', () => {
 
 test('runs of different datasets are refused unless asked; different configs are named', () => {
   const a = model(dirs[0]);
-  const b = model(writeSyntheticRun(path.join(root, 'elsewhere', 'other-data'), { batches: 6, seed: 8, datasetSha256: 'b'.repeat(64) }));
+  const b = model(otherData);
   assert.throws(() => compareRuns([a, b]), /measured different datasets .*--allow-different-datasets/);
   assert.equal(compareRuns([a, b], { allowDifferentDatasets: true }).sameDataset, false);
   const c = compareRuns([a, model(other)]);

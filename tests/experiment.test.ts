@@ -112,7 +112,8 @@ describe('experiment runner on the local stack', () => {
     await s3.close();
 
     // The same run through DataFrames.
-    const loaded = loadRun(result.dir);
+    const loaded = await loadRun(result.dir);
+    assert.equal(loaded.store, 'parquet');
     assert.deepEqual(loaded.batches.shape, [6, loaded.batches.columns.length]);
     assert.equal(loaded.requests.shape[0], 144);
     assert.ok(loaded.batches.columns.includes('throughputMiBps'));
@@ -188,7 +189,7 @@ describe('preflight: a platform that cannot work stops the run before any batch'
         (err: Error) => err.name === 'UserError' && message.test(err.message),
       );
       assert.equal(readBatches(dir).length, 0);
-      assert.equal(loadRun(dir).manifest.status, 'failed');
+      assert.equal((await loadRun(dir)).manifest.status, 'failed');
     }
   });
 });

@@ -15,7 +15,7 @@ import { parseExperimentConfig } from '../src/config/experiment';
 import type { AzureBlobTargetConfig, AzureMlTargetConfig, PlatformConfig, S3TargetConfig, SageMakerTargetConfig } from '../src/config/targets';
 import { resolveDatasetSource } from '../src/datasets/resolve';
 import { type RequestRow } from '../src/schema/records';
-import { readRun } from '../src/experiment/run-store';
+import { readRun } from '../src/experiment/run-reader';
 import { runExperiment } from '../src/experiment/runner';
 import { localPlatforms } from '../src/local/platforms';
 import { BUSY_ERROR_CODES, seededDecider, startFaultProxy, type Fault, type FaultProxy, type ProxiedRequest, type ProxyLogEntry, type ServiceShape } from './helpers/fault-proxy';
@@ -109,7 +109,7 @@ describe('a run through fault-injecting proxies', () => {
       }),
     });
     assert.equal(result.status, 'complete');
-    const run = readRun(result.dir); // the sealed batches add up with their rows
+    const run = await readRun(result.dir); // the sealed batches add up with their rows
     assert.equal(run.requestRows.length, 2 * 16 * 3);
 
     // Which proxy entries belong to which row.

@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { readManifest, readRun } from '../src/experiment/run-store';
+import {readManifest } from '../src/experiment/run-store';
+import { readRun } from '../src/experiment/run-reader';
 import { writeKernelSpec, KERNEL_NAME } from '../src/notebook/kernelspec';
 import { findJupyterPython } from '../src/notebook/run-notebook';
 import { isAlive, ROOT, runCli, spawnCli, waitUntil } from './helpers/cli';
@@ -37,17 +38,17 @@ function onlyRun(outDir: string): string {
 }
 
 /** The folder adds up (readRun would refuse it otherwise) and holds whole batches only. */
-function assertResumable(dir: string): number {
-  const run = readRun(dir);
+async function assertResumable(dir: string): Promise<number> {
+  const run = await readRun(dir);
   assert.equal(run.manifest.status, 'interrupted');
   assert.ok(run.batchRows.length >= 1 && run.batchRows.length < STEPS, `${run.batchRows.length} batches`);
   return run.batchRows.length;
 }
 
-function resumeToTheEnd(dir: string): void {
+async function resumeToTheEnd(dir: string): Promise<void> {
   const r = runCli(['run', '--resume', dir, '--local'], env);
   assert.equal(r.status, 0, r.stderr);
-  const run = readRun(dir);
+  const run = await readRun(dir);
   assert.equal(run.manifest.status, 'complete');
   assert.deepEqual(run.batchRows.map((b) => `${b.platform}#${b.batch}`).sort(), ['aws', 'azure'].flatMap((p) => [0, 1, 2, 3, 4].map((b) => `${p}#${b}`)).sort());
   assert.equal(run.requestRows.length, STEPS * 3 * 3);
@@ -84,13 +85,13 @@ describe('Ctrl-C in the CLI', () => {
     assert.equal(lines.length, 1, stderr);
     assert.match(lines[0], new RegExp(`^cloudbench: run \\S+ interrupted; \\d+ of ${STEPS} platform-batches are saved in .*\\. Continue with: cloudbench run --resume \\S+ --local --config `));
     const dir = onlyRun(outDir);
-    assertResumable(dir);
+    await assertResumable(dir);
     // The printed hint works as printed: the run is found by its id in the config's outDir.
     const hint = /Continue with: cloudbench (.*)$/.exec(lines[0])![1].split(' ');
     const resumed = runCli(hint, env);
     assert.equal(resumed.status, 0, resumed.stderr);
-    assert.equal(readRun(dir).manifest.status, 'complete');
-    assert.equal(readRun(dir).batchRows.length, STEPS);
+    assert.equal((await readRun(dir)).manifest.status, 'complete');
+    assert.equal((await readRun(dir)).batchRows.length, STEPS);
   });
 
   test('twice: the run ends at once, resumable, whenever the second one lands', async () => {
@@ -107,7 +108,7 @@ describe('Ctrl-C in the CLI', () => {
     assert.equal(await exited, 1);
     assert.ok(Date.now() - second < 5000, `exit took ${Date.now() - second} ms after the second Ctrl-C`);
     const dir = onlyRun(outDir);
-    assertResumable(dir);
+    await assertResumable(dir);
   });
 });
 
@@ -120,7 +121,7 @@ describe('a Jupyter kernel interrupt', () => {
     }
   })();
 
-  test('stops the experiment after the requests in flight, marks it interrupted, and leaves the notebook\'s stack running', { skip: python ? false : 'Jupyter (jupyter_client) is not installed' }, () => {
+  test('stops the experiment after the requests in flight, marks it interrupted, and leaves the notebook\'s stack running', { skip: python ? false : 'Jupyter (jupyter_client) is not installed' }, async () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-kernel-'));
     const outDir = path.join(work, 'runs');
     writeKernelSpec(work);
@@ -160,11 +161,11 @@ describe('a Jupyter kernel interrupt', () => {
     assert.match(out.afterOutput, /ping 200/, 'the local stack was taken down by the interrupt');
     assert.match(out.afterOutput, /stopped/);
     const dir = onlyRun(outDir);
-    assertResumable(dir);
+    await assertResumable(dir);
     const stackPid = Number(/stack (\d+)/.exec(out.setupOutput)?.[1]);
     assert.ok(stackPid > 0, out.setupOutput);
     assert.ok(!isAlive(stackPid), 'the stack outlived its stop()');
     assert.equal(readManifest(dir).sessions.length, 1);
-    resumeToTheEnd(dir);
+    await resumeToTheEnd(dir);
   });
 });

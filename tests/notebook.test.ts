@@ -152,7 +152,12 @@ describe('headless notebook execution', { skip: jupyterMissing }, () => {
     const sampleManifest = path.join(reports, 'sample', 'manifest.json');
     fs.writeFileSync(sampleManifest, fs.readFileSync(sampleManifest, 'utf8').replace(/"startedAt": "[^"]+"/, '"startedAt": "2099-01-01T00:00:00.000Z"'));
     writeSyntheticRun(path.join(reports, 'zz-older-run'), { batches: 3, batchSize: 2 }); // sorts last by name, started 2025
-    const snapshot = (dir: string) => fs.readdirSync(dir).sort().map((f) => `${f}:${fs.readFileSync(path.join(dir, f)).toString('base64').length}:${fs.statSync(path.join(dir, f)).mtimeMs}`);
+    // Every file under the folder (the run's requests/ store included): name, size, modification time.
+    const snapshot = (dir: string) =>
+      (fs.readdirSync(dir, { recursive: true }) as string[])
+        .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+        .sort()
+        .map((f) => `${f}:${fs.statSync(path.join(dir, f)).size}:${fs.statSync(path.join(dir, f)).mtimeMs}`);
     const sampleBefore = snapshot(path.join(reports, 'sample'));
     const runBefore = snapshot(path.join(reports, newest));
 

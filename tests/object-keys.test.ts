@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseExperimentConfig } from '../src/config/experiment';
 import { encodeKeyName, platformPrefix } from '../src/experiment/object-keys';
-import { readRun } from '../src/experiment/run-store';
+import { readRun } from '../src/experiment/run-reader';
 import { runExperiment } from '../src/experiment/runner';
 import { localPlatforms } from '../src/local/platforms';
 import { createObjectStore } from '../src/targets/factory';
@@ -52,7 +52,7 @@ describe('a run over awkward file names', () => {
         outDir,
       }),
     });
-    const rows = readRun(result.dir).requestRows;
+    const rows = (await readRun(result.dir)).requestRows;
     const platforms = localPlatforms(stack.get().config);
     for (const [name, p] of Object.entries(platforms)) {
       const mine = rows.filter((r) => r.platform === name);

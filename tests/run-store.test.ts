@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { mock, test } from 'node:test';
 import { appendDurably, writeFileAtomically, writeFileAtomicallyOrInPlace } from '../src/durable-files';
-import { readBatches, readManifest, readRequests, readRun, repairForResume, writeManifest } from '../src/experiment/run-store';
+import {readBatches, readManifest, readRequests, repairForResume, writeManifest } from '../src/experiment/run-store';
+import { readRun } from '../src/experiment/run-reader';
 import { writeSyntheticRun } from './fixtures/synthetic-run';
 
 function fixture(opts: Parameters<typeof writeSyntheticRun>[1] = {}): string {
@@ -25,7 +26,7 @@ function setStatus(dir: string, status: 'running' | 'interrupted' | 'complete'):
   writeManifest(dir, m);
 }
 
-test('resume repair keeps exactly the sealed batches that add up, verbatim, and drops torn lines', () => {
+test('resume repair keeps exactly the sealed batches that add up, verbatim, and drops torn lines', async () => {
   const dir = fixture();
   setStatus(dir, 'interrupted');
   const sealedRequests = read(dir, 'requests.jsonl');
@@ -44,7 +45,7 @@ test('resume repair keeps exactly the sealed batches that add up, verbatim, and 
   assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
 });
 
-test('resume repair drops a sealed batch whose request rows do not add up, so it is measured again', () => {
+test('resume repair drops a sealed batch whose request rows do not add up, so it is measured again', async () => {
   const dir = fixture();
   setStatus(dir, 'interrupted');
   const lines = read(dir, 'requests.jsonl').split('\n');
@@ -59,16 +60,16 @@ test('resume repair drops a sealed batch whose request rows do not add up, so it
   assert.equal(rows.length, 5 * 12);
 });
 
-test('resume repair keeps only rows the check accepts, so the resumed run reads clean', () => {
+test('resume repair keeps only rows the check accepts, so the resumed run reads clean', async () => {
   const dir = fixture();
   setStatus(dir, 'interrupted');
   const [first] = read(dir, 'requests.jsonl').split('\n');
   // A stray row of another run, with this run's platform and batch: not counted, so not kept.
   fs.appendFileSync(file(dir, 'requests.jsonl'), `${JSON.stringify({ ...JSON.parse(first), run: 'OTHER' })}\n`);
-  assert.throws(() => readRun(dir), /run is "OTHER", not this run/);
+  await assert.rejects(() => readRun(dir), /run is "OTHER", not this run/);
   const repair = repairForResume(dir, readManifest(dir));
   assert.equal(repair.done.size, 6);
-  const run = readRun(dir);
+  const run = await readRun(dir);
   assert.equal(run.requestRows.length, 72);
   assert.ok(run.requestRows.every((r) => r.run !== 'OTHER'));
 });
@@ -159,17 +160,17 @@ const damages: Array<{ name: string; damage: (dir: string) => void; message: Reg
 ];
 
 for (const d of damages) {
-  test(`readers refuse ${d.name}, naming the file and line; exclude leaves the batch out and says so`, () => {
+  test(`readers refuse ${d.name}, naming the file and line; exclude leaves the batch out and says so`, async () => {
     const dir = fixture({ retryRate: 0.2, failRate: 0.1 });
     d.damage(dir);
-    assert.throws(() => readRun(dir), (err: Error) => {
+    await assert.rejects(() => readRun(dir), (err: Error) => {
       assert.equal(err.name, 'RunIntegrityError');
       assert.match(err.message, d.message);
       assert.match(err.message, /--exclude-invalid/);
       assert.ok(!err.message.includes('\n'), 'one line');
       return true;
     });
-    const run = readRun(dir, { invalid: 'exclude' });
+    const run = await readRun(dir, { invalid: 'exclude' });
     assert.equal(run.batchRows.length, d.keptBatches);
     assert.ok(run.notes.some((n) => d.message.test(n)), run.notes.join('\n'));
     const kept = new Set(run.batchRows.map((b) => `${b.platform}#${b.batch}`));
@@ -178,14 +179,14 @@ for (const d of damages) {
   });
 }
 
-test('a stopped run\'s batch in flight and torn tail are notes, not problems; the same in a complete run is refused', () => {
+test('a stopped run\'s batch in flight and torn tail are notes, not problems; the same in a complete run is refused', async () => {
   const dir = fixture();
   const [first] = read(dir, 'requests.jsonl').split('\n');
   fs.appendFileSync(file(dir, 'requests.jsonl'), `${JSON.stringify({ ...JSON.parse(first), batch: 3 })}\n{"run":`);
-  assert.throws(() => readRun(dir), /requests\.jsonl line 74: is cut off \(the file was truncated\) \(and 1 more problem\)/);
-  assert.match(readRun(dir, { invalid: 'exclude' }).notes.join('\n'), /request row\(s\) of \w+ batch 4, which has no batch row \(the run is marked complete\)/);
+  await assert.rejects(() => readRun(dir), /requests\.jsonl line 74: is cut off \(the file was truncated\) \(and 1 more problem\)/);
+  assert.match((await readRun(dir, { invalid: 'exclude' })).notes.join('\n'), /request row\(s\) of \w+ batch 4, which has no batch row \(the run is marked complete\)/);
   setStatus(dir, 'interrupted');
-  const run = readRun(dir);
+  const run = await readRun(dir);
   assert.equal(run.batchRows.length, 6);
   assert.equal(run.requestRows.length, 72);
   assert.match(run.notes.join('\n'), /batch 4, which has no batch row: the batch was in flight/);

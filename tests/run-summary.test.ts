@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { readRun } from '../src/experiment/run-store';
+import { readRun } from '../src/experiment/run-reader';
 import { ROOT, runCli } from './helpers/cli';
 
 const env = { CLOUDBENCH_CACHE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-cache-')) };
@@ -29,7 +29,7 @@ function config(dir: string, extra: Record<string, unknown>): string {
   return file;
 }
 
-test('settings the dataset shrinks are warned about; failed files are named with their reason', () => {
+test('settings the dataset shrinks are warned about; failed files are named with their reason', async () => {
   const cfg = config(dataset({ 'bad.jpg': CORRUPT, 'good.jpg': photo, 'good2.jpg': photo }), { batchSize: 2, batches: 10 });
   const r = runCli(['run', '--config', cfg, '--local'], env);
   assert.equal(r.status, 0, r.stderr);
@@ -41,12 +41,12 @@ test('settings the dataset shrinks are warned about; failed files are named with
     assert.match(r.stdout, new RegExp(`^  ${platform} batch 1 inference bad\\.jpg: \\w+ — .*(decode|InvalidImage)`, 'm'), r.stdout);
   }
   const runDir = fs.readdirSync(path.dirname(cfg)).find((d) => d !== 'config.json')!;
-  const run = readRun(path.join(path.dirname(cfg), runDir));
+  const run = await readRun(path.join(path.dirname(cfg), runDir));
   assert.equal(run.batchRows.length, 4);
   assert.deepEqual(run.batchRows.filter((b) => b.status === 'failed').map((b) => `${b.platform}#${b.batch}`).sort(), ['aws#0', 'azure#0']);
 });
 
-test('a run where nothing could be measured exits 1 and says why', () => {
+test('a run where nothing could be measured exits 1 and says why', async () => {
   const cfg = config(dataset({ 'bad.jpg': CORRUPT, 'worse.jpg': CORRUPT }), { batchSize: 2 });
   const r = runCli(['run', '--config', cfg, '--local'], env);
   assert.equal(r.status, 1);

@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, mock, test } from 'node:test';
 import { parseExperimentConfig, type ExperimentConfig } from '../src/config/experiment';
-import { readManifest, readRun } from '../src/experiment/run-store';
+import {readManifest } from '../src/experiment/run-store';
+import { readRun } from '../src/experiment/run-reader';
 import { runExperiment, RunStoppedError } from '../src/experiment/runner';
 import { useLocalStack } from './helpers/local-stack';
 
@@ -31,7 +32,7 @@ function config(outDir: string): ExperimentConfig {
 }
 
 /** What every write failure must leave: a failed, whole, resumable run folder. */
-function assertStoppedCleanly(err: unknown, outDir: string, cause: RegExp): string {
+async function assertStoppedCleanly(err: unknown, outDir: string, cause: RegExp): Promise<string> {
   assert.ok(err instanceof RunStoppedError, `not a RunStoppedError: ${(err as Error)?.stack}`);
   assert.equal(err.status, 'failed');
   assert.ok(!err.message.includes('\n'), 'one line');
@@ -40,7 +41,7 @@ function assertStoppedCleanly(err: unknown, outDir: string, cause: RegExp): stri
   const tmp = fs.readdirSync(err.dir).filter((f) => f.endsWith('.tmp'));
   assert.deepEqual(tmp, [], 'temp files left');
   assert.equal(readManifest(err.dir).status, 'failed');
-  const run = readRun(err.dir); // refuses a folder that does not add up
+  const run = await readRun(err.dir); // refuses a folder that does not add up
   assert.ok(run.batchRows.length < BATCHES * 2, `${run.batchRows.length} batches`);
   assert.ok(path.dirname(err.dir) === path.resolve(outDir));
   return err.dir;
@@ -49,7 +50,7 @@ function assertStoppedCleanly(err: unknown, outDir: string, cause: RegExp): stri
 async function resumeToTheEnd(cfg: ExperimentConfig, dir: string): Promise<void> {
   const result = await runExperiment({ config: cfg, local: stack.get().config, resumeDir: dir, handleSignals: false });
   assert.equal(result.status, 'complete');
-  const run = readRun(dir);
+  const run = await readRun(dir);
   assert.equal(run.batchRows.length, BATCHES * 2);
   assert.equal(new Set(run.batchRows.map((b) => `${b.platform}#${b.batch}`)).size, BATCHES * 2);
   assert.equal(run.requestRows.length, BATCHES * 2 * 2 * 2);
@@ -93,7 +94,7 @@ describe('write failures in a run folder', () => {
         () => assert.fail('the run completed on a full disk'),
         (e: unknown) => e,
       );
-      const dir = assertStoppedCleanly(err, outDir, /no space left on the device \(ENOSPC\)|only \d+ of \d+ bytes were written/);
+      const dir = await assertStoppedCleanly(err, outDir, /no space left on the device \(ENOSPC\)|only \d+ of \d+ bytes were written/);
       fs.rmSync(filler);
       await resumeToTheEnd(cfg, dir);
     } finally {
@@ -120,8 +121,8 @@ describe('write failures in a run folder', () => {
     } finally {
       mock.restoreAll();
     }
-    const dir = assertStoppedCleanly(err, outDir, /requests\.jsonl: only \d+ of \d+ bytes were written \(is the disk full\?\)/);
-    assert.equal(readRun(dir).batchRows.length, 2);
+    const dir = await assertStoppedCleanly(err, outDir, /requests\.jsonl: only \d+ of \d+ bytes were written \(is the disk full\?\)/);
+    assert.equal((await readRun(dir)).batchRows.length, 2);
     await resumeToTheEnd(cfg, dir);
   });
 
@@ -140,7 +141,7 @@ describe('write failures in a run folder', () => {
     assert.equal(err.status, 'failed');
     assert.match(err.message, /cannot read .*d\.jpg \(ENOENT\): the dataset changed after it was hashed\?/);
     assert.equal(readManifest(err.dir).status, 'failed');
-    assert.equal(readRun(err.dir).batchRows.length, 1);
+    assert.equal((await readRun(err.dir)).batchRows.length, 1);
   });
 
   test('a manifest that cannot record the end fails the command, after every batch is saved', async () => {

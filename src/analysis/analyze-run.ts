@@ -6,12 +6,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { writeFileAtomically } from '../durable-files';
-import { readRun, type ReadRunOptions } from '../experiment/run-store';
+import type { ReadRunOptions } from '../experiment/run-store';
+import { readRunSummary, type RequestStoreKind, type RunSummaryData } from '../experiment/run-reader';
+import { RequestSummaryBuilder } from '../experiment/request-store/summary-builder';
 import { UserError } from '../errors';
 import { ANALYSIS_FILE, DEFAULT_ALPHA, DEFAULT_BOOTSTRAP } from './defaults';
 import type { LoadedRun } from '../experiment/load-run';
 import type { RunManifest } from '../experiment/manifest';
-import { type BatchRow, type RequestRow } from '../schema/records';
+import type { BatchRow } from '../schema/records';
+import type { LatencyDigest, StepCell } from '../schema/request-summary';
 import { measuredBatches } from '../schema/records';
 import { countExclusions } from './batch-exclusions';
 import { buildCostModel, INFERENCES_PER_QUOTE, SECONDS_PER_HOUR } from './cost-model';
@@ -21,12 +24,25 @@ import type { AnalysisModel, Methods } from './model';
 import { capabilityMatrix, loadPlatformFacts } from './platform-facts';
 import { loadPricing } from './pricing';
 import { batchViews, latencyViews } from './figure-data';
-import { failureTable, latencySamples, latencyTable } from './request-stats';
+import { failureTable, LATENCY_PROBABILITIES, latencyTable } from './request-stats';
 import { loadRequirements, SCORING_RULE, scoreRequirements } from './requirements';
 import { loadStudyReference } from './study-reference';
 import { defaultTemplatesDir } from './template-files';
 
-export type AnalyzeInput = LoadedRun | (Pick<LoadedRun, 'manifest' | 'batchRows' | 'requestRows'> & { notes?: string[] });
+/** A run as rows (loadRun, a notebook's own rows), or as the summary a run folder's store computes (readRunSummary). */
+export type AnalyzeInput =
+  | LoadedRun
+  | (Pick<LoadedRun, 'manifest' | 'batchRows' | 'requestRows'> & { notes?: string[] })
+  | (Pick<RunSummaryData, 'manifest' | 'batchRows' | 'cells' | 'latency'> & { notes?: string[] });
+
+/** The per-step counts and latency quantiles of a run given as rows, as a run folder's store would give them. */
+function summaryOf(run: AnalyzeInput): { cells: readonly StepCell[]; latency: readonly LatencyDigest[] } {
+  if ('cells' in run) return run;
+  const builder = new RequestSummaryBuilder();
+  for (const r of run.requestRows) builder.add(r);
+  const measured = measuredBatches(run.batchRows).map((b) => ({ platform: b.platform, batch: b.batch }));
+  return { cells: builder.cells(), latency: builder.latency(measured, LATENCY_PROBABILITIES) };
+}
 
 export interface AnalyzeOptions {
   /** Significance level of every verdict (default 0.05). */
@@ -41,9 +57,9 @@ export interface AnalyzeOptions {
 export { ANALYSIS_FILE, DEFAULT_ALPHA, DEFAULT_BOOTSTRAP } from './defaults';
 
 /** Platforms in the config's order; any platform found only in the rows is appended. */
-function platformsOf(manifest: RunManifest, batches: BatchRow[], requests: RequestRow[]): string[] {
+function platformsOf(manifest: RunManifest, batches: readonly BatchRow[], cells: readonly StepCell[]): string[] {
   const names = Object.keys(manifest.config?.platforms ?? {});
-  for (const r of [...batches, ...requests]) if (!names.includes(r.platform)) names.push(r.platform);
+  for (const r of [...batches, ...cells]) if (!names.includes(r.platform)) names.push(r.platform);
   return names;
 }
 
@@ -94,7 +110,8 @@ export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): Analys
   if (!(alpha > 0 && alpha < 1)) throw new UserError(`alpha must be between 0 and 1 (exclusive), got ${alpha}`);
   const bootstrap = { ...DEFAULT_BOOTSTRAP, ...opts.bootstrap };
   const templatesDir = opts.templatesDir ?? defaultTemplatesDir();
-  const { manifest, batchRows, requestRows } = run;
+  const { manifest, batchRows } = run;
+  const { cells, latency: digests } = summaryOf(run);
 
   // Read every data file first: a typo in one should fail before any work is done.
   const pricing = loadPricing(templatesDir);
@@ -102,13 +119,13 @@ export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): Analys
   const requirementsSpec = loadRequirements(templatesDir, facts.criteria.map((c) => c.id));
   const study = loadStudyReference(templatesDir);
 
-  const platforms = platformsOf(manifest, batchRows, requestRows);
+  const platforms = platformsOf(manifest, batchRows, cells);
   const measured = measuredBatches(batchRows);
   const metrics = compareMetrics(measured, platforms, { alpha, bootstrap });
   const costs = buildCostModel(pricing, {
     platforms,
     measured,
-    requests: requestRows,
+    cells,
     local: Object.fromEntries(platforms.map((p) => [p, manifest.platforms?.[p]?.local ?? false])),
   });
   const capabilities = capabilityMatrix(facts, platforms, { includeInferred: requirementsSpec.inferredFacts === 'include' });
@@ -121,8 +138,7 @@ export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): Analys
     studyBest: study?.bestPerRequirement ?? {},
   });
 
-  const samples = latencySamples(requestRows, measured);
-  const latency = latencyTable(requestRows, measured, platforms, samples);
+  const latency = latencyTable(digests, cells, platforms);
   const model: AnalysisModel = {
     schema: 2,
     runId: manifest.runId,
@@ -136,8 +152,8 @@ export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): Analys
     metrics,
     batches: batchViews(batchRows),
     latency,
-    latencyViews: latencyViews(samples, platforms, latency),
-    failures: failureTable(requestRows, batchRows, platforms),
+    latencyViews: latencyViews(digests, platforms, latency),
+    failures: failureTable(cells, batchRows, platforms),
     costs,
     capabilities,
     requirements,
@@ -153,17 +169,19 @@ export interface AnalyzedRun {
   model: AnalysisModel;
   /** What reading the folder left out, in words (see readRun). */
   notes: string[];
+  /** Which of the folder's request stores was read. */
+  store: RequestStoreKind;
   timings: { load: number; analyze: number };
 }
 
-/** Reads a run folder (checked, see readRun) and analyses it. */
-export function analyzeRunFolder(runDir: string, opts: AnalyzeOptions & ReadRunOptions = {}): AnalyzedRun {
+/** Reads a run folder (checked, see readRunSummary: the columnar store when sealed, else requests.jsonl) and analyses it. */
+export async function analyzeRunFolder(runDir: string, opts: AnalyzeOptions & ReadRunOptions = {}): Promise<AnalyzedRun> {
   let t = performance.now();
-  const run = readRun(runDir, { invalid: opts.invalid });
+  const run = await readRunSummary(runDir, LATENCY_PROBABILITIES, { invalid: opts.invalid });
   const load = performance.now() - t;
   t = performance.now();
   const model = analyzeRun(run, opts);
-  return { model, notes: run.notes, timings: { load, analyze: performance.now() - t } };
+  return { model, notes: run.notes, store: run.store, timings: { load, analyze: performance.now() - t } };
 }
 
 /** A model saved by `cloudbench analyze` (or next to a report), checked to be one this version reads. */
@@ -212,7 +230,7 @@ function newestDataMtime(dir: string): number {
  * analysis.json when no data file of the folder is newer than it, or else the folder analysed
  * afresh (nothing is written).
  */
-export function analysisOf(source: string, opts: AnalyzeOptions & ReadRunOptions = {}): RunAnalysis {
+export async function analysisOf(source: string, opts: AnalyzeOptions & ReadRunOptions = {}): Promise<RunAnalysis> {
   if (!fs.existsSync(source)) throw new UserError(`${source} does not exist (give a run folder or an ${ANALYSIS_FILE})`);
   if (fs.statSync(source).isFile()) return { model: readAnalysisJson(source), from: 'analysis.json', notes: [] };
   const saved = path.join(source, ANALYSIS_FILE);
@@ -223,6 +241,6 @@ export function analysisOf(source: string, opts: AnalyzeOptions & ReadRunOptions
       // an older schema: analyse the rows instead
     }
   }
-  const { model, notes } = analyzeRunFolder(source, opts);
+  const { model, notes } = await analyzeRunFolder(source, opts);
   return { model, from: 'rows', notes };
 }

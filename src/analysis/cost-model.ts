@@ -4,7 +4,8 @@
  * storage requests and downloads cost.
  */
 import { uniqueLowest, uniquelyBelow } from './ordering';
-import { type BatchRow, type RequestRow } from '../schema/records';
+import type { BatchRow } from '../schema/records';
+import type { StepCell } from '../schema/request-summary';
 import type { CostLine, CostModel, PlatformCost, PricedResource, Range } from './model';
 import type { Pricing } from './pricing';
 
@@ -12,8 +13,8 @@ export interface CostInputs {
   platforms: string[];
   /** Measured batches (no warm-up, no failed): the inference rate comes from these. */
   measured: BatchRow[];
-  /** Every request of the run: the run's bill counts all of them, warm-up included. */
-  requests: RequestRow[];
+  /** Per-step request counts of the whole run: the run's bill counts all of them, warm-up included. */
+  cells: readonly StepCell[];
   /** platform → ran on the embedded local stack. */
   local: Record<string, boolean>;
 }
@@ -74,13 +75,13 @@ function platformCost(platform: string, pricing: Pricing, inputs: CostInputs): P
   else costPer1000 = scale(inferenceHourly, INFERENCES_PER_QUOTE / (rate.imagesPerSecond * SECONDS_PER_HOUR));
 
   // The run's bill: every attempt is a billed request; only delivered bytes are known to have left.
-  const mine = inputs.requests.filter((r) => r.platform === platform);
-  const uploads = mine.filter((r) => r.phase === 'upload');
-  const downloads = mine.filter((r) => r.phase === 'download');
-  const putRequests = uploads.reduce((s, r) => s + r.attempts, 0);
-  const getRequests = downloads.reduce((s, r) => s + r.attempts, 0);
-  const uploadedBytes = uploads.filter((r) => r.ok).reduce((s, r) => s + r.bytes, 0);
-  const downloadedBytes = downloads.filter((r) => r.ok).reduce((s, r) => s + r.bytes, 0);
+  const mine = inputs.cells.filter((c) => c.platform === platform);
+  const uploads = mine.filter((c) => c.phase === 'upload');
+  const downloads = mine.filter((c) => c.phase === 'download');
+  const putRequests = uploads.reduce((s, c) => s + c.attempts, 0);
+  const getRequests = downloads.reduce((s, c) => s + c.attempts, 0);
+  const uploadedBytes = uploads.reduce((s, c) => s + c.okBytes, 0);
+  const downloadedBytes = downloads.reduce((s, c) => s + c.okBytes, 0);
   const byRole = (role: PricedResource['role']) => resources.find((r) => r.role === role);
   const lines: CostLine[] = [];
   const unpriced: string[] = [];

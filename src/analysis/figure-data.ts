@@ -6,12 +6,10 @@
 import { BATCH_METRICS, type BatchMetricKey } from '../schema/metrics';
 import { PHASES, type Phase } from '../schema/phases';
 import { isMeasured, MIB, type BatchRow } from '../schema/records';
-import { quantileSorted } from './descriptive';
+import type { LatencyDigest } from '../schema/request-summary';
+import { LATENCY_PROBABILITIES } from './request-stats';
 import type { BatchPoint, BatchViews, LatencyPoint, LatencyRow, LatencyView } from './model';
 import { orderBy, uniqueLowest } from './ordering';
-
-/** Points on a quantile curve: 0, 1/STEPS, …, 1. A curve, not every request, keeps a figure small at 100 000+ requests. */
-export const LATENCY_CURVE_STEPS = 100;
 
 /** Batches are numbered from 1 in figures, as in the study (the files count from 0). */
 export function batchPoints(rows: readonly BatchRow[], metric: BatchMetricKey): BatchPoint[] {
@@ -39,30 +37,26 @@ export function batchViews(rows: readonly BatchRow[]): BatchViews {
   };
 }
 
-/** Type-7 quantiles at 0, 1/steps, …, 1 of each platform's sorted latencies of one phase. */
-export function latencyCurve(samples: Map<string, number[]> | undefined, platforms: readonly string[], steps = LATENCY_CURVE_STEPS): LatencyPoint[] {
+/** Per platform, its latency quantile curve (type 7 at LATENCY_PROBABILITIES) of one phase. */
+export function latencyCurve(latency: readonly LatencyDigest[], phase: Phase, platforms: readonly string[]): LatencyPoint[] {
   const out: LatencyPoint[] = [];
   for (const platform of platforms) {
-    const values = samples?.get(platform) ?? [];
-    if (values.length === 0) continue;
-    for (let i = 0; i <= steps; i++) out.push({ platform, latencyMs: quantileSorted(values, i / steps), fraction: i / steps });
+    const d = latency.find((l) => l.platform === platform && l.phase === phase);
+    if (!d || d.n === 0) continue;
+    d.quantilesMs.forEach((latencyMs, i) => out.push({ platform, latencyMs, fraction: LATENCY_PROBABILITIES[i] }));
   }
   return out;
 }
 
 /** Per phase that has requests: the curve and the leaders, from the latency table's own numbers. */
-export function latencyViews(
-  samples: Map<Phase, Map<string, number[]>>,
-  platforms: readonly string[],
-  table: readonly LatencyRow[],
-): LatencyView[] {
+export function latencyViews(latency: readonly LatencyDigest[], platforms: readonly string[], table: readonly LatencyRow[]): LatencyView[] {
   const phases: Phase[] = PHASES.filter((ph) => table.some((l) => l.phase === ph));
   return phases.map((phase) => {
     const rows = table.filter((l) => l.phase === phase);
     const p50 = rows.map((l) => [l.platform, l.durationMs?.p50 ?? null] as const);
     return {
       phase,
-      curve: latencyCurve(samples.get(phase), platforms),
+      curve: latencyCurve(latency, phase, platforms),
       byP50: orderBy(p50, 'lower'),
       bestP50: uniqueLowest(p50),
       bestP99: uniqueLowest(rows.map((l) => [l.platform, l.durationMs?.p99 ?? null] as const)),

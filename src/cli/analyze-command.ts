@@ -20,12 +20,12 @@ export const EXCLUDE_INVALID_HELP =
   'go on when the run folder\'s files do not add up: leave out the batches concerned, say which and why (default: refuse, naming the file and line)';
 
 /** Analyzes a run folder, writes analysis.json into it and returns the model. */
-export function analyzeRunDir(runDir: string, o: AnalyzeCommandOptions): { model: AnalysisModel; file: string } {
+export async function analyzeRunDir(runDir: string, o: AnalyzeCommandOptions): Promise<{ model: AnalysisModel; file: string }> {
   const dir = runFolder(runDir);
   if (o.templates !== undefined && !fs.existsSync(o.templates)) throw new UserError(`--templates: folder ${o.templates} does not exist`);
   // Plain rows, not loadRun(): the DataFrame library takes seconds to load and the analysis does not need it.
   const { analyzeRunFolder, writeAnalysisJson } = load.analysis();
-  const { model, notes } = analyzeRunFolder(dir, { invalid: o.excludeInvalid ? 'exclude' : 'refuse', alpha: o.alpha, templatesDir: o.templates });
+  const { model, notes } = await analyzeRunFolder(dir, { invalid: o.excludeInvalid ? 'exclude' : 'refuse', alpha: o.alpha, templatesDir: o.templates });
   for (const note of notes) console.error(`cloudbench: note: ${note}`);
   return { model, file: writeAnalysisJson(dir, model) };
 }
@@ -39,8 +39,8 @@ export function registerAnalyzeCommand(program: Command): void {
     .option('--alpha <a>', 'significance level of the verdicts', alphaOption, DEFAULT_ALPHA)
     .option('--templates <dir>', 'folder with pricing.yaml, platforms.yaml, requirements.yaml, study-reference.yaml (default: the bundled templates/)')
     .option('--exclude-invalid', EXCLUDE_INVALID_HELP)
-    .action((runDir: string, o: AnalyzeCommandOptions) => {
-      const { model, file } = analyzeRunDir(runDir, o);
+    .action(async (runDir: string, o: AnalyzeCommandOptions) => {
+      const { model, file } = await analyzeRunDir(runDir, o);
       if (o.json) {
         console.log(JSON.stringify(model, null, 2));
         return;

@@ -34,19 +34,21 @@ export interface HistoryCommandOptions extends DocumentOptions {
 }
 
 /** Each source's analysis, saying on stderr when a run has to be analysed from its rows (seconds on a big run). */
-function analyses(sources: readonly string[], excludeInvalid: boolean | undefined): AnalysisModel[] {
+async function analyses(sources: readonly string[], excludeInvalid: boolean | undefined): Promise<AnalysisModel[]> {
   // Every path checked before the slow part: a typo in the last argument should not wait for the first run's analysis.
   for (const s of sources) if (!fs.existsSync(s)) throw new UserError(`${s} does not exist (give a run folder or an analysis.json)`);
   const { analysisOf } = load.analysis();
-  return sources.map((source) => {
+  const out: AnalysisModel[] = [];
+  for (const source of sources) {
     const started = performance.now();
-    const { model, from, notes } = analysisOf(source, { invalid: excludeInvalid ? 'exclude' : 'refuse' });
+    const { model, from, notes } = await analysisOf(source, { invalid: excludeInvalid ? 'exclude' : 'refuse' });
     const seconds = (performance.now() - started) / 1000;
     // Worth a line only when it costs time: `cloudbench analyze` saves the analysis for next time.
     if (from === 'rows' && seconds >= 1) console.error(`cloudbench: ${source} has no up-to-date analysis.json: analysed its rows in ${seconds.toFixed(1)} s (\`cloudbench analyze\` saves it)`);
     for (const note of notes) console.error(`cloudbench: note: ${source}: ${note}`);
-    return model;
-  });
+    out.push(model);
+  }
+  return out;
 }
 
 async function emit(doc: ReportDocument, data: unknown, basename: string, o: DocumentOptions): Promise<void> {
@@ -73,7 +75,7 @@ function checkOut(o: DocumentOptions): void {
 export async function compareFromCli(sources: string[], o: CompareCommandOptions): Promise<void> {
   if (sources.length < 2) throw new UserError('compare needs at least two runs: the baseline first, then the newer run(s)');
   checkOut(o);
-  const models = analyses(sources, o.excludeInvalid);
+  const models = await analyses(sources, o.excludeInvalid);
   const { compareRuns } = load.compare();
   const comparison = compareRuns(models, { alpha: o.alpha, allowDifferentDatasets: o.allowDifferentDatasets });
   await emit(load.report().buildCompareDocument(comparison), comparison, 'compare', o);
@@ -101,7 +103,7 @@ export async function historyFromCli(outDir: string, o: HistoryCommandOptions): 
     if (once.length > 0) console.error(`cloudbench: not shown, run once so far: ${once.map(label).join(', ')} (pick one with --config <hash>)`);
     listed = shown.flat();
   }
-  const models = analyses(listed.map((r) => r.dir).reverse(), o.excludeInvalid);
+  const models = await analyses(listed.map((r) => r.dir).reverse(), o.excludeInvalid);
   const history = load.history().runHistory(models, { alpha: o.alpha });
   await emit(load.report().buildHistoryDocument(history, outDir), history, 'history', o);
 }

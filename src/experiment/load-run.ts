@@ -2,7 +2,8 @@
 import type { DataFrame } from 'danfojs-node';
 import type { RunManifest } from './manifest';
 import { BATCH_COLUMNS, type BatchRow, type RequestRow } from '../schema/records';
-import { readRun, type ReadRunOptions } from './run-store';
+import type { ReadRunOptions } from './run-store';
+import { readRun, type RequestStoreKind } from './run-reader';
 
 export interface LoadedRun {
   dir: string;
@@ -24,6 +25,8 @@ export interface LoadedRun {
   requestRows: RequestRow[];
   /** What reading the folder left out, in words (see readRun). */
   notes: string[];
+  /** Which of the folder's request stores was read: the columnar files (requests/) or requests.jsonl. */
+  store: RequestStoreKind;
 }
 
 let danfo: typeof import('danfojs-node') | undefined;
@@ -45,9 +48,9 @@ const REQUEST_COLUMNS: (keyof RequestRow)[] = [
   'attempts', 'ok', 'errorCode', 'detections',
 ];
 
-/** Reads a run folder, checked: a folder whose files do not add up is refused unless `invalid: 'exclude'`. */
-export function loadRun(dir: string, opts: ReadRunOptions = {}): LoadedRun {
-  const { dir: abs, manifest, batchRows, requestRows, notes } = readRun(dir, opts);
+/** Reads a run folder (the columnar store when sealed, else requests.jsonl), checked: a folder whose files do not add up is refused unless `invalid: 'exclude'`. */
+export async function loadRun(dir: string, opts: ReadRunOptions = {}): Promise<LoadedRun> {
+  const { dir: abs, manifest, batchRows, requestRows, notes, store } = await readRun(dir, opts);
   const batchColumns = [...BATCH_COLUMNS] as string[];
   return {
     dir: abs,
@@ -57,5 +60,6 @@ export function loadRun(dir: string, opts: ReadRunOptions = {}): LoadedRun {
     batchRows,
     requestRows,
     notes,
+    store,
   };
 }

@@ -12,9 +12,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { PHASES, type Phase } from '../config/experiment';
+import { PHASES, type Phase } from '../schema/phases';
 import type { RunManifest } from './manifest';
 import { BATCH_COLUMNS, type BatchRow, type RequestRow } from '../schema/records';
+import type { StepCell } from '../schema/request-summary';
+import { RequestSummaryBuilder } from './request-store/summary-builder';
 
 export const FILES = {
   manifest: 'manifest.json',
@@ -37,7 +39,7 @@ export function stepKey(platform: string, batch: number): string {
   return `${platform}#${batch}`;
 }
 
-interface SealedBatch {
+export interface SealedBatch {
   row: BatchRow;
   line: number;
 }
@@ -193,32 +195,33 @@ function requestRowError(r: Partial<RequestRow>, runId: string): string | undefi
   return undefined;
 }
 
-/**
- * Reads and checks a run folder's data files. `keepRequests`: also return the request rows of the
- * batches that add up (the analysis needs them; resume and verification do not).
- */
-export function checkRun(dir: string, manifest: RunManifest, opts: { keepRequests?: boolean } = {}): RunCheck {
-  const problems: RunProblem[] = [];
-  const notes: string[] = [];
-  const complete = manifest.status === 'complete';
-  const batchFile = path.join(dir, FILES.batches);
-  const sealed = readBatchesCsv(batchFile, manifest, complete, problems, notes);
-  const byStep = new Map(sealed.map((s) => [stepKey(s.row.platform, s.row.batch), s]));
+/** batches.csv read and checked, by step (platform#batch). */
+export function readSealedBatches(dir: string, manifest: RunManifest, problems: RunProblem[], notes: string[]): Map<string, SealedBatch> {
+  const sealed = readBatchesCsv(path.join(dir, FILES.batches), manifest, manifest.status === 'complete', problems, notes);
+  return new Map(sealed.map((s) => [stepKey(s.row.platform, s.row.batch), s]));
+}
 
-  // Per sealed step: rows per phase, failures, retried; and the first line of each step's rows.
-  const counts = new Map<string, { phases: Record<Phase, number>; failures: number; retried: number }>();
-  const unsealed = new Map<string, number>();
-  const kept: RequestRow[] | undefined = opts.keepRequests ? [] : undefined;
+/**
+ * Streams requests.jsonl: every line that parses and belongs to a sealed step goes to `onRow`;
+ * bad lines, a torn tail and rows of unsealed steps become problems (or notes for a run that
+ * stopped, where a batch in flight is expected).
+ */
+export function scanRequestsJsonl(
+  dir: string,
+  manifest: RunManifest,
+  byStep: ReadonlyMap<string, SealedBatch>,
+  problems: RunProblem[],
+  notes: string[],
+  onRow: (r: RequestRow) => void,
+): void {
+  const complete = manifest.status === 'complete';
   const requestFile = path.join(dir, FILES.requests);
-  if (!fs.existsSync(requestFile)) problems.push({ file: FILES.requests, message: 'is missing' });
-  else {
-    try {
-      readRequestLines();
-    } catch (err) {
-      problems.push({ file: FILES.requests, message: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
-    }
+  const unsealed = new Map<string, number>();
+  if (!fs.existsSync(requestFile)) {
+    problems.push({ file: FILES.requests, message: 'is missing' });
+    return;
   }
-  function readRequestLines(): void {
+  try {
     for (const { line, n, torn } of fileLines(requestFile)) {
       if (torn) {
         if (complete) problems.push({ file: FILES.requests, line: n, message: 'is cut off (the file was truncated)' });
@@ -231,19 +234,12 @@ export function checkRun(dir: string, manifest: RunManifest, opts: { keepRequest
         problems.push({ file: FILES.requests, line: n, message: parsed.error });
         continue;
       }
-      const r = parsed.row;
-      const key = stepKey(r.platform, r.batch);
-      if (!byStep.has(key)) {
-        unsealed.set(key, (unsealed.get(key) ?? 0) + 1);
-        continue;
-      }
-      let c = counts.get(key);
-      if (!c) counts.set(key, (c = { phases: { upload: 0, download: 0, inference: 0 }, failures: 0, retried: 0 }));
-      c.phases[r.phase] += 1;
-      if (!r.ok) c.failures += 1;
-      if (r.attempts > 1) c.retried += 1;
-      kept?.push(r);
+      const key = stepKey(parsed.row.platform, parsed.row.batch);
+      if (byStep.has(key)) onRow(parsed.row);
+      else unsealed.set(key, (unsealed.get(key) ?? 0) + 1);
     }
+  } catch (err) {
+    problems.push({ file: FILES.requests, message: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
   }
   for (const [key, n] of unsealed) {
     const [platform, batch] = key.split('#');
@@ -251,8 +247,28 @@ export function checkRun(dir: string, manifest: RunManifest, opts: { keepRequest
     if (complete) problems.push({ file: FILES.requests, message: `${what} (the run is marked complete)` });
     else notes.push(`${what}: the batch was in flight when the run stopped, left out`);
   }
+}
 
-  // Each sealed batch against its request rows.
+/**
+ * Each sealed batch against the counts of its request rows (from whichever store): one row per
+ * image per measured phase, failures and retries as the batch row says. Returns the steps that add up.
+ */
+export function checkSteps(
+  manifest: RunManifest,
+  byStep: ReadonlyMap<string, SealedBatch>,
+  cells: readonly StepCell[],
+  requestsFile: string,
+  problems: RunProblem[],
+): Set<string> {
+  const counts = new Map<string, { phases: Record<Phase, number>; failures: number; retried: number }>();
+  for (const c of cells) {
+    const key = stepKey(c.platform, c.batch);
+    let k = counts.get(key);
+    if (!k) counts.set(key, (k = { phases: { upload: 0, download: 0, inference: 0 }, failures: 0, retried: 0 }));
+    k.phases[c.phase] += c.requests;
+    k.failures += c.failed;
+    k.retried += c.retried;
+  }
   const good = new Set<string>();
   const phases = manifest.config.phases ?? [...PHASES];
   for (const [key, s] of byStep) {
@@ -270,12 +286,30 @@ export function checkRun(dir: string, manifest: RunManifest, opts: { keepRequest
       problems.push({
         file: FILES.batches,
         line: s.line,
-        message: `${s.row.platform} batch ${s.row.batch + 1} does not add up with ${FILES.requests}: ${mismatches.join('; ')}`,
+        message: `${s.row.platform} batch ${s.row.batch + 1} does not add up with ${requestsFile}: ${mismatches.join('; ')}`,
       });
     } else good.add(key);
   }
+  return good;
+}
+
+/**
+ * Reads and checks a run folder's append log (batches.csv, requests.jsonl). `keepRequests`: also
+ * return the request rows of the batches that add up (resume and verification do not need them).
+ */
+export function checkRun(dir: string, manifest: RunManifest, opts: { keepRequests?: boolean } = {}): RunCheck {
+  const problems: RunProblem[] = [];
+  const notes: string[] = [];
+  const byStep = readSealedBatches(dir, manifest, problems, notes);
+  const builder = new RequestSummaryBuilder();
+  const kept: RequestRow[] | undefined = opts.keepRequests ? [] : undefined;
+  scanRequestsJsonl(dir, manifest, byStep, problems, notes, (r) => {
+    builder.add(r);
+    kept?.push(r);
+  });
+  const good = checkSteps(manifest, byStep, builder.cells(), FILES.requests, problems);
   return {
-    batches: sealed.filter((s) => good.has(stepKey(s.row.platform, s.row.batch))).map((s) => s.row),
+    batches: [...byStep.values()].filter((s) => good.has(stepKey(s.row.platform, s.row.batch))).map((s) => s.row),
     // A copy only when a batch was dropped: a full-size run has ~700 000 rows.
     requests: kept && good.size < byStep.size ? kept.filter((r) => good.has(stepKey(r.platform, r.batch))) : kept,
     sealed: good,

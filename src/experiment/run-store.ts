@@ -51,30 +51,6 @@ export interface ReadRunOptions {
   invalid?: 'refuse' | 'exclude';
 }
 
-export interface RunData {
-  dir: string;
-  manifest: RunManifest;
-  batchRows: BatchRow[];
-  requestRows: RequestRow[];
-  /** What was left out and why (a stopped run's batch in flight; with `exclude`, every problem). */
-  notes: string[];
-}
-
-/** Everything a run folder holds, as plain rows, checked (no DataFrames: analysis and reports need none). */
-export function readRun(runDir: string, opts: ReadRunOptions = {}): RunData {
-  const dir = runFolder(runDir);
-  const manifest = readManifest(dir);
-  const check = checkRun(dir, manifest, { keepRequests: true });
-  if (check.problems.length && opts.invalid !== 'exclude') throw new RunIntegrityError(dir, check.problems);
-  return {
-    dir,
-    manifest,
-    batchRows: check.batches,
-    requestRows: check.requests ?? [],
-    notes: [...check.problems.map((p) => `left out: ${describeProblem(p)}`), ...check.notes],
-  };
-}
-
 export function writeManifest(dir: string, manifest: RunManifest): void {
   // Atomic; on a full disk rewritten in place, so a failed run can still say it failed.
   writeFileAtomicallyOrInPlace(path.join(dir, FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -25,6 +25,7 @@ import { checkPlan, planSteps } from './plan';
 import { resolvePlatforms } from './platforms';
 import { preflight } from './preflight';
 import { type BatchRow } from '../schema/records';
+import { RunSealing } from './request-store/run-sealing';
 import { appendBatch, FILES, initRunFiles, newRunId, readBatches, readManifest, repairForResume, stepKey, writeManifest } from './run-store';
 
 export type RunEvent =
@@ -195,6 +196,7 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
   }
   for (const w of plan.warnings) emitEvent({ type: 'warning', message: w });
   const session = manifest.sessions[manifest.sessions.length - 1];
+  const sealing = await RunSealing.start(dir, runId, !!o.resumeDir, (message) => emitEvent({ type: 'warning', message }));
 
   const steps = planSteps(platformNames, plan.plannedBatches, config.order, config.seed);
   let stepsDone = steps.filter((s) => done.has(stepKey(s.platform, s.batch))).length;
@@ -234,6 +236,7 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
         batchItems,
       );
       appendBatch(dir, measured.rows, measured.row);
+      await sealing.sealStep(step.platform, step.batch, measured.rows);
       failures.count += measured.row.failures;
       failures.examples.push(...measured.failed.slice(0, FAILURE_EXAMPLES - failures.examples.length));
       stepsDone += 1;
@@ -277,6 +280,7 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
         );
       }
     } finally {
+      await sealing.finish();
       session.endedAt = new Date().toISOString();
       manifest.status = status;
       manifest.endedAt = session.endedAt;

@@ -75,7 +75,7 @@ export async function renderReport(source: string, opts: RenderReportOptions = {
     analysis = readAnalysisJson(source);
     load = clock();
   } else {
-    const analyzed = analyzeRunFolder(dir, { ...opts.analysis, invalid: opts.invalid });
+    const analyzed = await analyzeRunFolder(dir, { ...opts.analysis, invalid: opts.invalid });
     ({ model: analysis, notes } = analyzed);
     ({ load, analyze } = analyzed.timings);
     clock();

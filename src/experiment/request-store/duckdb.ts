@@ -1,0 +1,65 @@
+/**
+ * DuckDB, in process, as the columnar store's engine: it writes the Parquet files and answers the
+ * analysis's aggregations over them in SQL, streaming, so memory does not grow with the run.
+ * Loaded on first use (a native library of ~70 MB); where its prebuilt binary does not exist for
+ * the platform, the store says why once and everything falls back to requests.jsonl.
+ */
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+type DuckDbModule = typeof import('@duckdb/node-api');
+
+let loaded: { mod: DuckDbModule } | { error: string } | undefined;
+
+function load(): { mod: DuckDbModule } | { error: string } {
+  if (!loaded) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      loaded = { mod: require('@duckdb/node-api') as DuckDbModule };
+    } catch (err) {
+      loaded = { error: `DuckDB is not available here (${(err as Error).message.split('\n')[0]})` };
+    }
+  }
+  return loaded;
+}
+
+/** Why the columnar store cannot be used on this machine, or null when it can. */
+export function duckDbUnavailable(): string | null {
+  const l = load();
+  return 'error' in l ? l.error : null;
+}
+
+export interface DuckDb {
+  connection: DuckDBConnection;
+  close(): void;
+}
+
+/**
+ * A private in-memory database. Extensions are never fetched (parquet and json are built in);
+ * threads default to the machine's cores.
+ */
+export async function openDuckDb(): Promise<DuckDb> {
+  const l = load();
+  if ('error' in l) throw new Error(l.error);
+  const instance: DuckDBInstance = await l.mod.DuckDBInstance.create(':memory:', {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  });
+  const connection = await instance.connect();
+  return {
+    connection,
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** A string as an SQL literal. */
+export function sqlString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/** A list of files as an SQL list literal for read_parquet. */
+export function sqlFileList(files: readonly string[]): string {
+  return `[${files.map(sqlString).join(', ')}]`;
+}
