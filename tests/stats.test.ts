@@ -28,6 +28,7 @@ import {
   varghaDelaneyA,
 } from '../src/analysis/stats';
 import { mulberry32 } from '../src/random';
+import { medianInPlace } from '../src/analysis/bootstrap';
 
 /** |actual − expected| ≤ rel·|expected| (relative check, meaningful at 1e-39 too). */
 function assertClose(actual: number | null, expected: number, rel = 1e-12, label = ''): void {
@@ -362,4 +363,26 @@ test('chi-square survival for df = 2 is e^{-x/2} (hand)', () => {
   assertClose(chiSquareSurvival(10, 2), Math.exp(-5), 1e-13, 'χ²₂ sf(10)');
   assertClose(chiSquareSurvival(600, 2), Math.exp(-300), 1e-12, 'χ²₂ sf(600)');
   assert.equal(chiSquareSurvival(0, 3), 1);
+});
+
+test('the bootstrap\'s in-place median is the sorted median, for any size, ties, sorted or constant input', () => {
+  const random = mulberry32(11);
+  const sortedMedian = (a: Float64Array) => {
+    const s = Float64Array.from(a).sort();
+    const n = s.length;
+    return n % 2 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  };
+  const cases: Float64Array[] = [
+    Float64Array.from([3]),
+    Float64Array.from([2, 1]),
+    Float64Array.from({ length: 117 }, (_, i) => i),
+    Float64Array.from({ length: 116 }, (_, i) => 116 - i),
+    new Float64Array(50).fill(7),
+  ];
+  for (let t = 0; t < 5000; t++) {
+    const n = 1 + Math.floor(random() * 150);
+    const ties = random() < 0.5;
+    cases.push(Float64Array.from({ length: n }, () => (ties ? Math.floor(random() * 5) : random() * 200 - 100)));
+  }
+  for (const c of cases) assert.equal(medianInPlace(Float64Array.from(c)), sortedMedian(c), `n = ${c.length}`);
 });
