@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every tests/**/*.test.ts with node's built-in test runner (TypeScript through tsx).
+// Builds dist/, then runs every tests/**/*.test.ts with node's built-in test runner (TypeScript through tsx).
 // Node 20's --test takes no globs, so the files are listed here. Extra args pass through
 // (e.g. `npm test -- tests/stack.test.ts` runs one file).
 'use strict';
@@ -21,6 +21,10 @@ function findTests(dir) {
   }
   return out.sort();
 }
+
+// The CLI the tests run is the compiled one users get: build it first (incremental: seconds when unchanged).
+const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.cjs')], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
 
 const files = explicit.length ? explicit : findTests(path.join(root, 'tests'));
 if (files.length === 0) {

@@ -16,12 +16,14 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-const HOST_ENTRY = path.join(__dirname, 'stack-host.ts');
+// The host runs what we run: compiled JavaScript from dist/, or TypeScript through tsx from src/.
+const FROM_SOURCE = path.extname(__filename) === '.ts';
+const HOST_ENTRY = path.join(__dirname, `stack-host${FROM_SOURCE ? '.ts' : '.js'}`);
 const READY_TIMEOUT_MS = 60_000;
 
 function hostExecArgv(): string[] {
   // tsx by absolute URL, so the host starts whatever the caller's working directory is.
-  return ['--openssl-legacy-provider', '--import', pathToFileURL(require.resolve('tsx')).href];
+  return ['--openssl-legacy-provider', ...(FROM_SOURCE ? ['--import', pathToFileURL(require.resolve('tsx')).href] : [])];
 }
 
 function waitForReady(child: ChildProcess): Promise<Extract<StackHostMessage, { type: 'ready' }>> {
