@@ -110,6 +110,22 @@ export function allTables(model: ReportModel): ReportTable[] {
   ];
 }
 
+/** Every paragraph of the model, with the section it belongs to, in report order. */
+export function allParagraphs(model: ReportModel): { section: string; text: Paragraph }[] {
+  const of = (section: string, ps: Paragraph[]) => ps.map((text) => ({ section, text }));
+  return [
+    ...of('summary', model.summary),
+    ...of('methodology', model.methodology.paragraphs),
+    ...model.metrics.flatMap((m) => [...of(`metric:${m.key}`, m.intro), ...of(`metric:${m.key} verdict`, [m.verdict])]),
+    ...of('latency', model.latency.intro),
+    ...of('failures', model.failures.intro),
+    ...of('costs', model.costs.intro),
+    ...of('winners', model.winners.intro),
+    ...of('requirements', model.requirements.intro),
+    ...of('capabilities', model.capabilities.intro),
+  ];
+}
+
 type Svgs = ReadonlyMap<string, string>;
 
 function metricHtml(m: MetricSection, svgs: Svgs): string {

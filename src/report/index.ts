@@ -125,7 +125,7 @@ function stopwatch(): () => number {
 }
 
 export { buildReportModel, studyLabelOf, type ReportModelOptions } from './build-model';
-export { renderHtml, tableHtml, figureHtml, paragraphHtml, allTables, allFigures } from './html';
+export { renderHtml, tableHtml, figureHtml, paragraphHtml, allTables, allFigures, allParagraphs } from './html';
 export { htmlToPdf } from './pdf';
 export { renderSvg, stabilizeIds } from './render-svg';
 export { findBrowser, launchArgs, BrowserNotFoundError, BROWSER_NAMES, type BrowserFinder, type BrowserLocation } from './browser';
