@@ -39,7 +39,7 @@ export function sortedAscending(values: readonly number[]): number[] {
  * `quantile()` and numpy's default `method='linear'`, so figures can be checked
  * against either.
  */
-export function quantileSorted(sorted: readonly number[], p: number): number {
+export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) throw new StatsInputError('quantile of an empty sample');
   if (!(p >= 0 && p <= 1)) throw new StatsInputError(`quantile probability must be in [0, 1], got ${p}`);
   const h = (sorted.length - 1) * p;
