@@ -4,7 +4,8 @@
 #   chromium   renders the PDF report (puppeteer-core drives it; nothing is downloaded)
 #   pdftotext  poppler-utils, reads the PDF back in tests; pdftoppm previews pages
 #   jupyter    jupyter-nbconvert + jupyter-client, runs the tslab notebooks headless
-# Usage: scripts/system-deps.sh [--check] [aws] [chromium] [pdftotext] [jupyter]   (default: all)
+#   bench-clients  boto3 and the Python Azure SDK, the references of `npm run bench` (not in the default set)
+# Usage: scripts/system-deps.sh [--check] [aws] [chromium] [pdftotext] [jupyter] [bench-clients]   (default: the first four)
 set -euo pipefail
 
 check_only=0
@@ -12,9 +13,9 @@ wanted=()
 for arg in "$@"; do
   case "$arg" in
     --check) check_only=1 ;;
-    aws|chromium|pdftotext|jupyter) wanted+=("$arg") ;;
+    aws|chromium|pdftotext|jupyter|bench-clients) wanted+=("$arg") ;;
     -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
-    *) echo "system-deps: unknown item '$arg' (known: aws chromium pdftotext jupyter)" >&2; exit 2 ;;
+    *) echo "system-deps: unknown item '$arg' (known: aws chromium pdftotext jupyter bench-clients)" >&2; exit 2 ;;
   esac
 done
 [ ${#wanted[@]} -gt 0 ] || wanted=(aws chromium pdftotext jupyter)
@@ -28,6 +29,7 @@ has() {
                 || command -v google-chrome >/dev/null 2>&1 || command -v google-chrome-stable >/dev/null 2>&1 ;;
     pdftotext) command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 ;;
     jupyter) /usr/bin/python3 -c 'import nbconvert, jupyter_client' >/dev/null 2>&1 ;;
+    bench-clients) /usr/bin/python3 -c 'import boto3, azure.storage.blob' >/dev/null 2>&1 ;;
   esac
 }
 packages() {
@@ -36,6 +38,7 @@ packages() {
     chromium) echo chromium fonts-dejavu-core ;;
     pdftotext) echo poppler-utils ;;
     jupyter) echo jupyter-nbconvert jupyter-client python3-ipykernel ;;
+    bench-clients) echo python3-boto3 python3-azure-storage ;;
   esac
 }
 

@@ -48,7 +48,10 @@ export function createDeadlineAgents(defaults: RequestTimeouts): DeadlineAgents 
   };
 }
 
-/** One HTTP attempt: counts it, arms its deadlines, and notes a transport failure on the call. */
+/**
+ * One HTTP attempt: counts it, arms its deadlines, ends it when the call's signal aborts (adapters
+ * whose SDK is not handed the signal rely on this), and notes a transport failure on the call.
+ */
 function watchAttempt(req: http.ClientRequest, call: CallState | undefined, defaults: RequestTimeouts): void {
   const limits = call?.timeouts ?? defaults;
   if (call) {
@@ -68,6 +71,14 @@ function watchAttempt(req: http.ClientRequest, call: CallState | undefined, defa
     clearTimeout(firstByteTimer);
     clearTimeout(totalTimer);
     clearTimeout(connectTimer);
+    call?.signal?.removeEventListener('abort', abort);
+  };
+  const abort = () => {
+    if (settled) return;
+    settle();
+    const err = Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+    if (response) response.destroy(err);
+    else req.destroy(err);
   };
   const expire = (deadline: TimeoutKind, socket?: Socket) => {
     if (settled) return;
@@ -80,6 +91,8 @@ function watchAttempt(req: http.ClientRequest, call: CallState | undefined, defa
     else if (response) response.destroy(err);
     else req.destroy(err);
   };
+  if (call?.signal?.aborted) queueMicrotask(abort);
+  else call?.signal?.addEventListener('abort', abort, { once: true });
   const firstByteTimer = setTimeout(() => expire('firstByte'), limits.firstByteMs);
   const totalTimer = setTimeout(() => expire('total'), limits.totalMs);
 

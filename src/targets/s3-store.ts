@@ -24,11 +24,31 @@ interface SdkError {
 }
 
 /**
+ * Settles with `p`, or rejects with an AbortError as soon as `signal` aborts (the deadline agent
+ * ends the request itself). `p` is always handled, so its late rejection is never unhandled.
+ */
+function abortable<T>(signal: AbortSignal | undefined, p: Promise<T>): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' }));
+    const done = () => signal.removeEventListener('abort', onAbort);
+    p.then((v) => { done(); resolve(v); }, (e) => { done(); reject(e); });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
  * S3 (or any S3-compatible store) through @aws-sdk/client-s3.
  *
  * Against a custom endpoint (emulators) flexible checksums are only used when an operation
  * requires them: s3rver stores `aws-chunked` stream uploads with the chunk framing inside the
  * object. Real AWS keeps the SDK defaults (CRC32 on every upload).
+ *
+ * CPU: measured calls go through smithy's handler cache (`cacheMiddleware`: the middleware stack
+ * is resolved once per command class, not per request), which the SDK only uses for calls made
+ * without per-call options; so the caller's signal goes to the deadline agent (which ends the
+ * attempt) and to the awaiting caller, not to `send()`.
  */
 export function createS3Store(cfg: S3TargetConfig, opts: AdapterOptions = {}): ObjectStore {
   const custom = cfg.endpoint !== undefined;
@@ -47,6 +67,7 @@ export function createS3Store(cfg: S3TargetConfig, opts: AdapterOptions = {}): O
     ...(custom ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
     requestHandler: new NodeHttpHandler({ httpAgent: agents.http, httpsAgent: agents.https }),
     retryStrategy,
+    cacheMiddleware: true,
   };
   const client = new S3Client(clientConfig);
   // For a download's re-requests after its body broke: one attempt each, within the call's budget.
@@ -85,7 +106,7 @@ export function createS3Store(cfg: S3TargetConfig, opts: AdapterOptions = {}): O
     async put(key, body, size, { signal } = {}) {
       const clock = startCall();
       const outcome = await trackCall(uploadTimeouts, signal, () =>
-        client.send(new PutObjectCommand({ Bucket, Key: key, Body: body as Buffer | Readable, ContentLength: size }), { abortSignal: signal }),
+        abortable(signal, client.send(new PutObjectCommand({ Bucket, Key: key, Body: body as Buffer | Readable, ContentLength: size }))),
       );
       return callRecord(clock, size, outcome);
     },
@@ -94,7 +115,7 @@ export function createS3Store(cfg: S3TargetConfig, opts: AdapterOptions = {}): O
       const clock = startCall();
       const outcome = await trackCall(downloadTimeouts, signal, (call) =>
         downloadBody(
-          async (again) => (await (again ? onceClient : client).send(new GetObjectCommand({ Bucket, Key: key }), { abortSignal: signal })).Body as AsyncIterable<Uint8Array>,
+          async (again) => (await abortable(signal, (again ? onceClient : client).send(new GetObjectCommand({ Bucket, Key: key })))).Body as AsyncIterable<Uint8Array>,
           { call, maxAttempts: retry.maxAttempts, strategy: retryStrategy, sinceStart: clock.elapsed },
         ),
       );
