@@ -1,10 +1,10 @@
 /**
- * Bounded concurrency over a list: at most `limit` calls in flight, results in input order.
- *
- * Hand-written because the semantics matter and no pool offers them together: items start lazily
- * (a 118k-image list does not become 118k pending promises), no new item starts once one has
- * failed or `signal` is aborted, and the returned promise settles only after every call in flight
- * has (p-limit and p-map reject at once and leave the rest running behind the caller's back).
+ * Bounded concurrency over a list: at most `limit` calls in flight, results in input order, on
+ * p-limit (a kept library; ESM, hence the dynamic import). The semantics the runner and the
+ * dataset code rely on, which p-limit and p-map do not give alone: no new item starts once one has
+ * failed or `signal` is aborted (the queue is cleared), and the returned promise settles only
+ * after every call in flight has (p-map's stopOnError rejects at once and leaves the rest running
+ * behind the caller's back).
  */
 export async function mapLimit<T, R>(
   items: readonly T[],
@@ -12,21 +12,32 @@ export async function mapLimit<T, R>(
   fn: (item: T, index: number) => Promise<R>,
   signal?: AbortSignal,
 ): Promise<R[]> {
+  signal?.throwIfAborted();
+  const { default: pLimit } = await import('p-limit');
+  const run = pLimit({ concurrency: Math.max(1, Math.min(limit, items.length || 1)), rejectOnClear: true });
   const results = new Array<R>(items.length);
-  let next = 0;
   let failure: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !failure && !signal?.aborted) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i], i);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  // Workers never reject, so this waits for every call in flight.
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  const stop = () => run.clearQueue();
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    // Cleared (never started) items reject with an AbortError: allSettled waits for the rest.
+    await Promise.allSettled(
+      items.map((item, i) =>
+        run(async () => {
+          try {
+            results[i] = await fn(item, i);
+          } catch (error) {
+            if (!failure) {
+              failure = { error };
+              run.clearQueue();
+            }
+          }
+        }),
+      ),
+    );
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
   if (failure) throw failure.error;
   signal?.throwIfAborted();
   return results;
