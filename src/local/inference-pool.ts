@@ -6,6 +6,11 @@
  * Keeping tfjs out of the main thread also matters because its wasm runtime installs process-wide
  * `uncaughtException`/`unhandledRejection` handlers that rethrow; inside a worker they only affect
  * that worker.
+ *
+ * Not piscina: this pool models an endpoint's instances, and what it reports is per instance —
+ * which instance served a request and how long it queued (the endpoint's response headers), each
+ * instance's model load within a start deadline, and an instance that died — none of which a
+ * generic task pool exposes.
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
