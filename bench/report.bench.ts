@@ -26,6 +26,7 @@ interface ReportResult {
   warmMs: number;
   timings: { load: number; analyze: number; model: number; html: number; pdf: number | null };
   warm: { load: number; analyze: number; html: number };
+  fromModelMs: number;
   processMs: number;
   maxRssMiB: number;
 }
@@ -75,7 +76,7 @@ export async function bench(log: (line: string) => void): Promise<void> {
       const duck = child<DuckResult>('duckdb', dir, out);
       log(
         `  from requests/: html ${s(html.totalMs)} cold / ${s(html.warmMs)} warm — load ${s(html.warm.load)}, analysis ${s(html.warm.analyze)}, html+svg ${s(html.warm.html)}; ` +
-          `whole process ${s(html.processMs)}, peak RSS ${html.maxRssMiB.toFixed(0)} MiB`,
+          `whole process ${s(html.processMs)}, peak RSS ${html.maxRssMiB.toFixed(0)} MiB; from analysis.json alone ${s(html.fromModelMs)}`,
       );
       log(`  DuckDB reference (counts per step, latency percentiles, over the same files): ${s(duck.queryMs)}, peak RSS ${duck.maxRssMiB.toFixed(0)} MiB`);
       log(`  load (request summary) / DuckDB reference: ${(html.warm.load / duck.queryMs).toFixed(2)}; load + analysis / reference: ${((html.warm.load + html.warm.analyze) / duck.queryMs).toFixed(2)}`);

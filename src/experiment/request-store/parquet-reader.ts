@@ -8,6 +8,7 @@ import type { RequestRow } from '../../schema/records';
 import { durationTotals, interpolate, quantileIndex, type LatencyDigest, type StepCell } from '../../schema/request-summary';
 import { sqlFileList, sqlString, type DuckDb } from './duckdb';
 import type { SealedFile } from './layout';
+import { orderStatistics } from './order-statistics';
 import { readParquetSql } from './parquet-schema';
 
 type Row = Record<string, unknown>;
@@ -65,7 +66,7 @@ function stepsRelation(steps: readonly { platform: string; batch: number }[]): s
 /**
  * Latency digests of the successful requests of the given steps. Counts, means and maxima come
  * from the steps' cells; quantiles are type 7 from the two order statistics around each
- * probability, picked from sorted lists in one SQL pass and interpolated here with the same
+ * probability (selected in SQL without sorting a whole group) and interpolated here with the same
  * formula as every other store.
  */
 export async function parquetLatency(
@@ -84,49 +85,35 @@ export async function parquetLatency(
     groups.get(key)!.cells.push(c);
   }
   const sized = [...groups.values()].map((g) => ({ ...g, ...durationTotals(g.cells) }));
-  // 1-based positions of the order statistics each quantile needs.
-  const positions = (n: number) => probabilities.flatMap((p) => {
+  // 1-based ranks of the order statistics each quantile needs.
+  const ranks = (n: number) => probabilities.flatMap((p) => {
     const { lo, hi } = quantileIndex(n, p);
     return [lo + 1, hi + 1];
   });
-  const withRows = sized.filter((g) => g.n > 0);
-  const picks = new Map<string, Row>();
-  const platforms = new Set(withRows.map((g) => g.platform));
-  const mine = files.filter((f) => platforms.has(f.platform));
-  if (withRows.length && mine.length) {
-    const idx = withRows
-      .map((g) => `(${sqlString(g.platform)}, ${sqlString(g.phase)}, [${positions(g.n).join(',')}], [${g.ttfbCount > 0 ? positions(g.ttfbCount).join(',') : ''}]::INTEGER[])`)
-      .join(', ');
-    const picked = await rowsOf(
-      db,
-      `WITH idx(platform, phase, di, ti) AS (VALUES ${idx}),
-       sorted AS (
-         SELECT platform, phase, list_sort(list(durationMs)) AS d, list_sort(list(ttfbMs) FILTER (WHERE ttfbMs IS NOT NULL)) AS t
-         FROM ${source(mine)} SEMI JOIN ${stepsRelation(steps)} AS m USING (platform, batch) WHERE ok GROUP BY ALL)
-       SELECT platform, phase, len(d) AS n, list_select(d, di) AS dv, CASE WHEN len(ti) > 0 THEN list_select(t, ti) END AS tv
-       FROM sorted JOIN idx USING (platform, phase)`,
-    );
-    for (const r of picked) {
-      const g = withRows.find((x) => x.platform === r.platform && x.phase === r.phase)!;
-      // The files and the cells come from the same scan set; a count that differs means a file changed underneath.
-      if (num(r.n) !== g.n) throw new Error(`${g.platform} ${g.phase}: ${num(r.n)} successful requests in the files, ${g.n} counted`);
-      picks.set(`${r.platform as string}/${r.phase as string}`, r);
-    }
-  }
-  const interpolated = (values: number[] | null | undefined, n: number): number[] =>
-    values ? probabilities.map((p, i) => interpolate(values[2 * i], values[2 * i + 1], quantileIndex(n, p).fraction)) : [];
-  return sized.map((g) => {
-    const pick = picks.get(`${g.platform}/${g.phase}`);
-    return {
-      platform: g.platform,
-      phase: g.phase,
-      n: g.n,
-      meanMs: g.meanMs,
-      maxMs: g.maxMs,
-      quantilesMs: g.n ? interpolated(pick?.dv as number[], g.n) : [],
-      ttfb: g.phase === 'download' ? { n: g.ttfbCount, quantilesMs: g.ttfbCount ? interpolated(pick?.tv as number[], g.ttfbCount) : [] } : null,
-    };
-  });
+  const successful = (mine: readonly SealedFile[]) =>
+    mine.length ? `SELECT platform, phase, durationMs, ttfbMs FROM ${source(mine)} SEMI JOIN ${stepsRelation(steps)} AS m USING (platform, batch) WHERE ok` : null;
+  const inGroups = (phases: (p: Phase) => boolean) => {
+    const platforms = new Set(sized.filter((g) => g.n > 0 && phases(g.phase)).map((g) => g.platform));
+    return files.filter((f) => platforms.has(f.platform) && phases(f.phase));
+  };
+  const durationRows = successful(inGroups(() => true));
+  const ttfbRows = successful(inGroups((p) => p === 'download'));
+  const durations = durationRows
+    ? await orderStatistics(db, durationRows, 'durationMs', sized.map((g) => ({ platform: g.platform, phase: g.phase, n: g.n, ranks: ranks(g.n) })))
+    : sized.map(() => []);
+  const ttfbGroups = sized.map((g) => ({ platform: g.platform, phase: g.phase, n: g.phase === 'download' ? g.ttfbCount : 0, ranks: ranks(g.ttfbCount) }));
+  const ttfb = ttfbRows ? await orderStatistics(db, ttfbRows, 'ttfbMs', ttfbGroups) : sized.map(() => []);
+  const interpolated = (values: number[], n: number): number[] =>
+    n ? probabilities.map((p, i) => interpolate(values[2 * i], values[2 * i + 1], quantileIndex(n, p).fraction)) : [];
+  return sized.map((g, i) => ({
+    platform: g.platform,
+    phase: g.phase,
+    n: g.n,
+    meanMs: g.meanMs,
+    maxMs: g.maxMs,
+    quantilesMs: interpolated(durations[i], g.n),
+    ttfb: g.phase === 'download' ? { n: g.ttfbCount, quantilesMs: interpolated(ttfb[i], g.ttfbCount) } : null,
+  }));
 }
 
 /** Every row of the given steps, in batch order (platforms and phases within a batch as the run ran them). */
