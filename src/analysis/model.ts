@@ -8,19 +8,14 @@ import type { RunManifest } from '../experiment/manifest';
 import type { BatchMetricKey } from '../schema/metrics';
 import type { Phase } from '../schema/phases';
 import type { Summary } from './descriptive';
+import type { CostModel, Range } from './model-cost';
+import type { CapabilityMatrix, RequirementMatrix } from './model-requirements';
+import type { Better, Verdict } from './model-source';
 
-export type Better = 'lower' | 'higher';
-
-/** Where a figure or fact comes from (a URL, the study, the capability matrix, …). */
-export interface SourceRef {
-  /** Short human label, e.g. "the study, Table 7" or "AWS S3 pricing page". */
-  label: string;
-  url: string | null;
-  /** Why there is no URL (every source has one or says why not). */
-  noUrl: string | null;
-  /** ISO date the source was read (prices change), or null when not applicable. */
-  readOn: string | null;
-}
+// The model's parts live in their own modules; this one is the single import for all of it.
+export type * from './model-cost';
+export type * from './model-requirements';
+export type * from './model-source';
 
 // ───────────────────────────── exclusions ─────────────────────────────
 
@@ -91,30 +86,6 @@ export interface PairwiseComparison {
   /** Seeded percentile-bootstrap CI of median(a) − median(b). */
   medianDiff: MedianDiffCI;
 }
-
-export type Verdict =
-  | {
-      kind: 'winner';
-      winner: string;
-      /** Second best by median. */
-      runnerUp: string;
-      /** How much better the winner's median is than the runner-up's, % of the runner-up's. */
-      improvementPct: number;
-      /** The p that decided: the omnibus Holm p (2 platforms) or the winner-vs-runner-up pairwise Holm p (> 2). */
-      pValue: number;
-    }
-  | {
-      kind: 'no-significant-difference';
-      /** Platforms that could not be told apart from the best (all of them with 2 platforms). */
-      tied: string[];
-      /** Best platform by median, for information only. */
-      bestByMedian: string;
-      /** The Holm p that was not significant: the omnibus one, or best vs runner-up when the omnibus was. */
-      pValue: number;
-      /** The distributions differ (p < α) but the medians are equal: no platform is better by median. */
-      equalMedians: boolean;
-    }
-  | { kind: 'insufficient-data'; reason: string };
 
 export interface MetricComparison {
   metric: BatchMetricKey;
@@ -209,186 +180,6 @@ export interface FailureRow {
   /** Total attempts (each one is billed by the storage services). */
   attempts: number;
   errorCodes: Record<string, number>;
-}
-
-// ───────────────────────────── cost ─────────────────────────────
-
-export type PriceUnit = 'hour' | 'GB-month' | '1000 requests' | '10000 requests' | 'GB egress';
-/** What a priced resource is for: decides which totals it enters. */
-export type ResourceRole = 'storage' | 'client' | 'inference' | 'storage-write' | 'storage-read' | 'egress';
-
-export interface PricedResource {
-  id: string;
-  service: string;
-  /** Instance type or tier, e.g. "ml.g4dn.xlarge", "Standard S1", "Hot, LRS". */
-  type: string;
-  role: ResourceRole;
-  price: number;
-  unit: PriceUnit;
-  currency: string;
-  region: string;
-  /** Autoscaled hour-priced resources: instance range; 1–1 otherwise. */
-  instances: { min: number; max: number };
-  source: SourceRef;
-  note: string | null;
-}
-
-export interface Range {
-  min: number;
-  max: number;
-}
-
-export interface CostLine {
-  resourceId: string;
-  /** What was counted, e.g. "312 PUT requests" or "0.0412 GB". */
-  quantity: number;
-  quantityUnit: string;
-  cost: number;
-}
-
-export type PlatformCost =
-  | { platform: string; priced: false; reason: string }
-  | {
-      platform: string;
-      priced: true;
-      /** The run measured the embedded local stack: costs are what the same usage would cost on the real service. */
-      measuredOnLocalStack: boolean;
-      currency: string;
-      resources: PricedResource[];
-      /** Sum of hour-priced resources; min–max across the autoscaling range. */
-      hourly: Range;
-      daily: Range;
-      inference: {
-        /** Images and inference seconds of the measured batches. */
-        images: number;
-        inferenceSeconds: number;
-        /** images / inference second; null without inference data. */
-        imagesPerSecond: number | null;
-        /** Hourly price of the `inference` resources / images per hour × 1000. */
-        costPer1000: Range | null;
-        /** Why costPer1000 is null, when it is. */
-        note: string | null;
-      };
-      /** What this run's storage requests and transfers cost at the listed prices. */
-      run: {
-        putRequests: number;
-        getRequests: number;
-        uploadedBytes: number;
-        downloadedBytes: number;
-        lines: CostLine[];
-        total: number;
-        /** Resources the run used but pricing.yaml has no price for (e.g. no egress entry). */
-        unpriced: string[];
-      };
-    };
-
-export interface CostModel {
-  /** Bytes per GB the prices are quoted in (from pricing.yaml). */
-  bytesPerGB: number;
-  hoursPerDay: number;
-  pricingFile: string;
-  platforms: PlatformCost[];
-  /** Cheapest per 1,000 inferences over the whole autoscaling range, and cheapest run; null on overlap or tie. */
-  cheapest: { per1000: string | null; run: string | null };
-}
-
-// ───────────────────────────── capabilities and requirements ─────────────────────────────
-
-export type CapabilityType = 'boolean' | 'number' | 'ordinal' | 'text';
-
-export interface CapabilityValue {
-  value: string | number | boolean;
-  source: SourceRef;
-  /** Caveat on the fact, e.g. why it was inferred. */
-  note: string | null;
-  /**
-   * Inferred rather than read in the source (e.g. its mark was lost in the copy we have): shown as
-   * such, and it decides nothing unless requirements.yaml says `inferredFacts: include`.
-   */
-  inferred: boolean;
-}
-
-/** A criterion of platforms.yaml, as defined there. */
-export interface CriterionDefinition {
-  id: string;
-  label: string;
-  type: CapabilityType;
-  /** number: 'higher'/'lower'; boolean: true is better; ordinal: later level is better; text: not compared. */
-  better: Better | null;
-  levels: string[] | null;
-  unit: string | null;
-}
-
-export interface CapabilityCriterion extends CriterionDefinition {
-  values: Record<string, CapabilityValue>;
-  /** Platform with the uniquely best value, or null (tie, text, or fewer than 2 values). */
-  best: string | null;
-}
-
-export interface CapabilityMatrix {
-  platformsFile: string;
-  platforms: string[];
-  criteria: CapabilityCriterion[];
-  /** Whether facts marked inferred decide `best` (requirements.yaml `inferredFacts`). */
-  inferredFacts: 'include' | 'exclude';
-}
-
-export type EvidenceKind = 'metric' | 'capability' | 'cost';
-
-export interface Evidence {
-  kind: EvidenceKind;
-  /** Metric key, capability id or cost measure. */
-  ref: string;
-  label: string;
-  weight: number;
-  /** Platform credited with the weight, or null. */
-  favours: string | null;
-  /** True when this criterion added weight to a platform. */
-  counted: boolean;
-  /** The facts it was decided on (the presentation says them in words). */
-  basis: EvidenceBasis;
-}
-
-export type EvidenceBasis =
-  | {
-      kind: 'metric';
-      verdict: Verdict['kind'];
-      /** The Holm-adjusted p the verdict rests on; null with insufficient data. */
-      pValue: number | null;
-      insufficientReason: string | null;
-    }
-  | {
-      kind: 'capability';
-      type: CapabilityType;
-      /** Per platform of the run: its value and whether it was inferred; null without a value. */
-      values: Record<string, { value: string | number | boolean; inferred: boolean } | null>;
-      inferredFacts: 'include' | 'exclude';
-    }
-  | {
-      kind: 'cost';
-      /** Per platform: the compared cost range; null when not priced or not measured. */
-      ranges: Record<string, Range | null>;
-      compare: 'range' | 'min' | 'max';
-    };
-
-export interface RequirementResult {
-  id: string;
-  title: string;
-  description: string | null;
-  scores: Record<string, number>;
-  /** Highest total, or 'tie' when totals are equal or nothing was decisive. */
-  best: string | 'tie';
-  /** The counted evidence of `best` (all evidence is in `evidence`). */
-  decidedBy: Evidence[];
-  evidence: Evidence[];
-  /** The study's Table 9 answer for this requirement, when it has one. */
-  studyBest: string | null;
-}
-
-export interface RequirementMatrix {
-  requirementsFile: string;
-  scoringRule: string;
-  requirements: RequirementResult[];
 }
 
 // ───────────────────────────── the study's published values ─────────────────────────────
