@@ -152,6 +152,7 @@ test('compare and history refuse bad input in one line', () => {
   const cases: [string[], RegExp][] = [
     [['compare', dirs[0]], /compare needs at least two runs/],
     [['compare', dirs[0], path.join(root, 'nope')], /nope does not exist/],
+    [['compare', dirs[0], dirs[1], dirs[0]], /are the same run \(20250101-120000-r0\): compare needs different runs/],
     [['compare', dirs[0], dirs[1], '--format', 'html'], /--format needs --out/],
     [['compare', dirs[0], dirs[1], '--alpha', '2'], /--alpha takes a number between 0 and 1/],
     [['history', path.join(root, 'empty-dir-that-is-not-there')], /has no run folders with completed batches/],

@@ -76,6 +76,13 @@ export async function compareFromCli(sources: string[], o: CompareCommandOptions
   if (sources.length < 2) throw new UserError('compare needs at least two runs: the baseline first, then the newer run(s)');
   checkOut(o);
   const models = await analyses(sources, o.excludeInvalid);
+  // Two folders of one run (a copy, or the same path twice) can only show "no change".
+  const seen = new Map<string, string>();
+  models.forEach((m, i) => {
+    const first = seen.get(m.runId);
+    if (first !== undefined) throw new UserError(`${first} and ${sources[i]} are the same run (${m.runId}): compare needs different runs`);
+    seen.set(m.runId, sources[i]);
+  });
   const { compareRuns } = load.compare();
   const comparison = compareRuns(models, { alpha: o.alpha, allowDifferentDatasets: o.allowDifferentDatasets });
   await emit(load.report().buildCompareDocument(comparison), comparison, 'compare', o);

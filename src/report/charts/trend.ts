@@ -30,7 +30,10 @@ export function trendSpec(points: readonly TrendPoint[], opts: TrendOptions): To
   const times = points.map((p) => Date.parse(p.startedAt));
   // Daily runs read as dates; runs within a couple of days need the time too.
   const daily = Math.max(...times) - Math.min(...times) >= 2 * 86_400_000;
-  const axis = daily ? { format: '%Y-%m-%d', tickMinStep: 86_400_000 } : { format: '%m-%d %H:%M' };
+  const format = daily ? '%Y-%m-%d' : '%m-%d %H:%M';
+  // A tick at each run while they are few (a free axis repeats a date at half-day ticks); a day apart at most when many.
+  const runTimes = [...new Set(times)].sort((a, b) => a - b);
+  const axis = runTimes.length <= 12 ? { format, values: runTimes } : { format, ...(daily ? { tickCount: { interval: 'day' as const, step: 1 } } : {}) };
   const x = { field: 'startedAt', type: 'temporal' as const, title: 'run started (UTC)', axis: { labelAngle: 0, labelOverlap: true, ...axis } };
   const color = { field: 'platform', type: 'nominal' as const, title: 'platform', scale: colors, sort: [...opts.platforms] };
   const y = { field: 'median', type: 'quantitative' as const, title: opts.valueTitle, scale: { zero: false } };
