@@ -20,7 +20,7 @@ export function registerDemoCommand(program: Command): void {
       console.log('\nDone. Everything is in the run folder:');
       console.log(`  report (HTML)  ${report.htmlPath}`);
       if (report.pdfPath) console.log(`  report (PDF)   ${report.pdfPath}`);
-      console.log(`  raw data       ${result.dir}/batches.csv, requests.jsonl, manifest.json`);
+      console.log(`  raw data       ${result.dir}/batches.csv, requests.jsonl (and as Parquet in requests/), manifest.json`);
       console.log('\nNext: `npx cloudbench analyze <run-dir>` for the statistics in the terminal;');
       console.log('      `npx cloudbench run --config my-config.yaml` for your own AWS and Azure (see README).');
     });
