@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
+import { publishFile } from '../durable-files';
 import { UserError } from '../errors';
 import { escapeHtml } from './format';
 import { launchArgs, makeProfileDir, removeProfileDir, type BrowserLocation } from './browser';
@@ -70,7 +71,8 @@ export async function htmlToPdf(html: string, pdfPath: string, opts: PdfOptions)
       margin: { top: '16mm', bottom: '18mm', left: '14mm', right: '14mm' },
       timeout,
     });
-    fs.renameSync(tmp, pdfPath);
+    // fsync, then rename: a crash never leaves a half-written report.pdf.
+    publishFile(tmp, pdfPath);
   } finally {
     await browser?.close().catch(() => undefined);
     removeProfileDir(profile);
