@@ -90,19 +90,18 @@ export async function parquetLatency(
     const { lo, hi } = quantileIndex(n, p);
     return [lo + 1, hi + 1];
   });
+  // No files gives an empty relation, not a skipped query: the count check then names the gap.
   const successful = (mine: readonly SealedFile[]) =>
-    mine.length ? `SELECT platform, phase, durationMs, ttfbMs FROM ${source(mine)} SEMI JOIN ${stepsRelation(steps)} AS m USING (platform, batch) WHERE ok` : null;
+    mine.length
+      ? `SELECT platform, phase, durationMs, ttfbMs FROM ${source(mine)} SEMI JOIN ${stepsRelation(steps)} AS m USING (platform, batch) WHERE ok`
+      : 'SELECT NULL::VARCHAR AS platform, NULL::VARCHAR AS phase, NULL::DOUBLE AS durationMs, NULL::DOUBLE AS ttfbMs WHERE false';
   const inGroups = (phases: (p: Phase) => boolean) => {
     const platforms = new Set(sized.filter((g) => g.n > 0 && phases(g.phase)).map((g) => g.platform));
     return files.filter((f) => platforms.has(f.platform) && phases(f.phase));
   };
-  const durationRows = successful(inGroups(() => true));
-  const ttfbRows = successful(inGroups((p) => p === 'download'));
-  const durations = durationRows
-    ? await orderStatistics(db, durationRows, 'durationMs', sized.map((g) => ({ platform: g.platform, phase: g.phase, n: g.n, ranks: ranks(g.n) })))
-    : sized.map(() => []);
+  const durations = await orderStatistics(db, successful(inGroups(() => true)), 'durationMs', sized.map((g) => ({ platform: g.platform, phase: g.phase, n: g.n, ranks: ranks(g.n) })));
   const ttfbGroups = sized.map((g) => ({ platform: g.platform, phase: g.phase, n: g.phase === 'download' ? g.ttfbCount : 0, ranks: ranks(g.ttfbCount) }));
-  const ttfb = ttfbRows ? await orderStatistics(db, ttfbRows, 'ttfbMs', ttfbGroups) : sized.map(() => []);
+  const ttfb = await orderStatistics(db, successful(inGroups((p) => p === 'download')), 'ttfbMs', ttfbGroups);
   const interpolated = (values: number[], n: number): number[] =>
     n ? probabilities.map((p, i) => interpolate(values[2 * i], values[2 * i + 1], quantileIndex(n, p).fraction)) : [];
   return sized.map((g, i) => ({
