@@ -142,6 +142,12 @@ export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
     process.on('SIGINT', ignore);
     process.on('SIGTERM', ignore);
     await stack?.stop();
+    // From here the process only drains its last handles and exits; a Ctrl-C landing in that
+    // window must not kill it by signal (no exit code, seen under load in CI): it exits at once
+    // with the command's own code.
+    const exitNow = () => process.exit(process.exitCode ?? 0);
+    process.on('SIGINT', exitNow);
+    process.on('SIGTERM', exitNow);
     process.off('SIGINT', ignore);
     process.off('SIGTERM', ignore);
   }
