@@ -85,34 +85,26 @@ function closeQuietly(fd: number): void {
  * readers see the old or the new file, never half of one. The temp file never outlives a failure.
  */
 export function replaceFileAtomically(file: string, write: (fd: number) => void): void {
-  const tmp = `${file}.tmp`;
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(tmp, 'w');
-    write(fd);
-    fs.fsyncSync(fd);
-    const open = fd;
-    fd = undefined; // closed (or failed to close) exactly once
-    fs.closeSync(open);
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    if (fd !== undefined) closeQuietly(fd);
-    fs.rmSync(tmp, { force: true });
-    fail(file, err);
-  }
+  putInPlace(`${file}.tmp`, file, 'w', write);
 }
 
 /**
- * Puts a finished file that another writer produced (a database's COPY) in place the same way:
- * fsync it, then rename it over `file`. The temp file is removed on failure.
+ * Puts a finished file that another writer produced (a database's COPY, the browser's PDF) in
+ * place the same way: fsync it, then rename it over `file`. The temp file is removed on failure.
  */
 export function publishFile(tmp: string, file: string): void {
+  putInPlace(tmp, file, 'r+');
+}
+
+/** Open `tmp` (truncating it for `write`, else as it is), fsync, close exactly once, rename over `file`. */
+function putInPlace(tmp: string, file: string, flags: 'w' | 'r+', write?: (fd: number) => void): void {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(tmp, 'r+');
+    fd = fs.openSync(tmp, flags);
+    write?.(fd);
     fs.fsyncSync(fd);
     const open = fd;
-    fd = undefined;
+    fd = undefined; // closed (or failed to close) exactly once
     fs.closeSync(open);
     fs.renameSync(tmp, file);
   } catch (err) {
