@@ -105,52 +105,42 @@ export async function measureBatch(ctx: BatchContext, step: Step, items: ImageIt
       failed.push({ platform: step.platform, batch: step.batch, phase, key, errorCode: rec.errorCode ?? 'Error', errorMessage: rec.errorMessage ?? '' });
     }
   };
-  const progress = (phase: Phase) => {
+  /** One phase over the batch's items at the phase's concurrency: each request recorded and counted in the progress. */
+  const measurePhase = async (phase: Phase, one: (item: ImageItem) => Promise<{ key: string; rec: CallRecord; detections?: number | null }>) => {
+    if (!config.phases.includes(phase)) return;
     const p: PhaseProgress = { phase, done: 0, total: items.length, failures: 0, bytes: 0 };
-    return (ok: boolean, b: number) => {
+    await forEachLimit(items, config.concurrency[phase], async (item) => {
+      const { key, rec, detections } = await one(item);
+      record(phase, key, rec, detections ?? null);
       p.done += 1;
-      if (!ok) p.failures += 1;
-      p.bytes += b;
+      if (!rec.ok) p.failures += 1;
+      p.bytes += rec.bytes;
       ctx.onProgress({ ...p });
-    };
+    }, ctx.stop);
   };
 
-  if (config.phases.includes('upload')) {
-    const tick = progress('upload');
-    await forEachLimit(items, config.concurrency.upload, async (item) => {
-      const body = await readImage(item);
-      const key = keyOf(item);
-      uploaded.set(key, { sha: sha256(body), size: body.length });
-      const rec = await clients.store.put(key, body, body.length, call);
-      record('upload', key, rec);
-      tick(rec.ok, rec.bytes);
-    }, ctx.stop);
-  }
-  if (config.phases.includes('download')) {
-    const tick = progress('download');
-    await forEachLimit(items, config.concurrency.download, async (item) => {
-      const key = keyOf(item);
-      const got = await clients.store.get(key, call);
-      let rec = got.record;
-      const expected = uploaded.get(key);
-      // A download that does not return exactly what was uploaded is a failed request, never silent.
-      if (rec.ok && expected && (got.body?.length !== expected.size || sha256(got.body) !== expected.sha)) {
-        rec = { ...rec, ok: false, errorCode: 'ChecksumMismatch', errorMessage: `${got.body?.length ?? 0} bytes back, not the ${expected.size} uploaded` };
-      }
-      record('download', key, rec);
-      tick(rec.ok, rec.bytes);
-    }, ctx.stop);
-  }
-  if (config.phases.includes('inference')) {
-    const tick = progress('inference');
-    await forEachLimit(items, config.concurrency.inference, async (item) => {
-      // Read again rather than kept from the upload: a 1024-image batch would hold ~160 MB.
-      const body = await readImage(item);
-      const result = await clients.endpoint.invoke(body, item.contentType, call);
-      record('inference', item.name, result.record, result.response?.detections.length ?? null);
-      tick(result.record.ok, result.record.bytes);
-    }, ctx.stop);
-  }
+  await measurePhase('upload', async (item) => {
+    const body = await readImage(item);
+    const key = keyOf(item);
+    uploaded.set(key, { sha: sha256(body), size: body.length });
+    return { key, rec: await clients.store.put(key, body, body.length, call) };
+  });
+  await measurePhase('download', async (item) => {
+    const key = keyOf(item);
+    const got = await clients.store.get(key, call);
+    const expected = uploaded.get(key);
+    // A download that does not return exactly what was uploaded is a failed request, never silent.
+    if (got.record.ok && expected && (got.body?.length !== expected.size || sha256(got.body) !== expected.sha)) {
+      return { key, rec: { ...got.record, ok: false, errorCode: 'ChecksumMismatch', errorMessage: `${got.body?.length ?? 0} bytes back, not the ${expected.size} uploaded` } };
+    }
+    return { key, rec: got.record };
+  });
+  await measurePhase('inference', async (item) => {
+    // Read again rather than kept from the upload: a 1024-image batch would hold ~160 MB.
+    const body = await readImage(item);
+    const result = await clients.endpoint.invoke(body, item.contentType, call);
+    return { key: item.name, rec: result.record, detections: result.response?.detections.length ?? null };
+  });
 
   const metrics = batchMetrics(rows, { images: items.length, bytes });
   const row: BatchRow = {
