@@ -7,9 +7,8 @@ import path from 'node:path';
 import { writeFileAtomically } from '../durable-files';
 import { BrowserNotFoundError, findBrowser, type BrowserFinder } from './browser';
 import { escapeHtml } from './format';
-import { figureBlock, numberCaptions, paragraphBlock, tableBlock } from './html';
+import { figureBlock, htmlPage, numberCaptions, paragraphBlock, renderFigureSvgs, tableBlock } from './html';
 import { htmlToPdf } from './pdf';
-import { renderSvg } from './render-svg';
 import type { Paragraph, ReportFigure, ReportTable } from './report-model';
 import { loadTemplate } from './template';
 
@@ -37,12 +36,7 @@ export function documentFigures(doc: ReportDocument): ReportFigure[] {
 }
 
 export async function renderDocumentHtml(doc: ReportDocument, css: string): Promise<string> {
-  const svgs = new Map<string, string>();
-  for (const f of documentFigures(doc)) {
-    if (!f.spec) continue;
-    const { svg } = await renderSvg(f.spec, f.id);
-    if (!/NaN|Infinity/.test(svg)) svgs.set(f.id, svg);
-  }
+  const svgs = await renderFigureSvgs(documentFigures(doc));
   const block = (b: DocumentBlock): string =>
     'paragraph' in b ? paragraphBlock(b.paragraph, b.cls) : 'table' in b ? tableBlock(b.table) : figureBlock(b.figure, svgs.get(b.figure.id));
   const body = numberCaptions(
@@ -52,22 +46,7 @@ export async function renderDocumentHtml(doc: ReportDocument, css: string): Prom
       ...doc.sections.map((s) => [`<h2>${escapeHtml(s.title)}</h2>`, ...s.blocks.map(block)].join('\n')),
     ].join('\n'),
   );
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="generator" content="cloudbench">',
-    `<title>${escapeHtml(doc.title)}</title>`,
-    `<style>\n${css.trim()}\n</style>`,
-    '</head>',
-    '<body>',
-    `<main class="report">\n${body}\n</main>`,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return htmlPage(doc.title, css, body);
 }
 
 export interface WriteDocumentOptions {

@@ -214,9 +214,14 @@ export function numberCaptions(html: string): string {
 /** Renders the figures the template uses (SVG rendering is the slow part, so only those). */
 export async function renderFigures(model: ReportModel, template: ReportTemplate): Promise<Map<string, string>> {
   const used = usedFigureIds(model, template);
+  return renderFigureSvgs(allFigures(model).filter((f) => used.has(f.id)));
+}
+
+/** SVG per figure id, for the figures that have a spec. */
+export async function renderFigureSvgs(figures: Iterable<ReportFigure>): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const f of allFigures(model)) {
-    if (!f.spec || !used.has(f.id)) continue;
+  for (const f of figures) {
+    if (!f.spec) continue;
     const { svg } = await renderSvg(f.spec, f.id);
     // vega draws nothing sensible from degenerate data; never ship "NaN" coordinates.
     if (/NaN|Infinity/.test(svg)) continue;
@@ -243,6 +248,11 @@ export interface HtmlOptions {
 export async function renderHtml(model: ReportModel, opts: HtmlOptions): Promise<string> {
   const svgs = await renderFigures(model, opts.template);
   const body = numberCaptions(fillTemplate(opts.template, placeholders(model, svgs), escapeHtml));
+  return htmlPage(`${model.title} — ${model.run.id}`, opts.template.css, body);
+}
+
+/** A self-contained HTML page: the styles inline, the body in the report's main element. */
+export function htmlPage(title: string, css: string, body: string): string {
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -250,8 +260,8 @@ export async function renderHtml(model: ReportModel, opts: HtmlOptions): Promise
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<meta name="generator" content="cloudbench">',
-    `<title>${escapeHtml(model.title)} — ${escapeHtml(model.run.id)}</title>`,
-    `<style>\n${opts.template.css.trim()}\n</style>`,
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>\n${css.trim()}\n</style>`,
     '</head>',
     '<body>',
     `<main class="report">\n${body.trim()}\n</main>`,
