@@ -7,18 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openDuckDb } from '../src/experiment/request-store/duckdb';
 import { orderStatistics } from '../src/experiment/request-store/order-statistics';
-
-/** A seeded uniform generator (mulberry32), so a failure can be replayed. */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../src/random';
 
 const groups: Record<string, (r: () => number, i: number) => number> = {
   // Log-normal around 250 ms with full precision: most values in a narrow band, the case bins are for.
@@ -39,7 +28,7 @@ test('selected ranks equal the sorted values at those ranks, for every rank of e
     const appender = await db.connection.createAppender('t');
     let seed = 1;
     for (const [name, gen] of Object.entries(groups)) {
-      const r = uniform(seed++);
+      const r = mulberry32(seed++);
       const v = Array.from({ length: sizes[name] }, (_, i) => gen(r, i));
       values.set(name, v);
       for (const x of v) {
