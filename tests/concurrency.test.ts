@@ -63,3 +63,22 @@ test('an abort stops new calls, waits for those in flight, and rejects with the 
   await assert.rejects(mapLimit([1], 1, async () => { called = true; }, AbortSignal.abort(new Error('already'))), /already/);
   assert.equal(called, false);
 });
+
+test('items are taken as workers free up, not queued up front: a long list costs no memory per item', async () => {
+  // A list that records which positions were read: with 2 workers, the first call in flight can
+  // have seen at most 2 items of 100,000 (a pool that queues every item reads them all at once).
+  const read = new Set<number>();
+  const items = new Proxy(new Array<number>(100_000).fill(0), {
+    get(target, prop, receiver) {
+      if (typeof prop === 'string' && /^\d+$/.test(prop)) read.add(Number(prop));
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+  let readAtFirstCall = -1;
+  await mapLimit(items, 2, async (_x, i) => {
+    if (i === 0) readAtFirstCall = read.size;
+    if (i >= 10) throw new Error('enough');
+  }).catch(() => undefined);
+  assert.ok(readAtFirstCall >= 1 && readAtFirstCall <= 2, `${readAtFirstCall} items read before the first call`);
+  assert.ok(read.size <= 12, `${read.size} items read for 11 calls`);
+});
