@@ -91,7 +91,7 @@ export { countExclusions } from './analysis/batch-exclusions';
 export { copyTemplates, setRequirementWeights, type WeightChanges } from './analysis/template-edit';
 // Run versus run: benchstat-style comparison, and the history of a configuration
 export { analysisOf, readAnalysisJson, type RunAnalysis } from './analysis/analyze-run';
-export { compareRuns, type CompareRunsOptions, type RunComparison, type ChangeRow, type Change, type ComparedRun, type ConfigDifference, type Verdict } from './analysis/compare';
+export { compareRuns, type CompareRunsOptions, type RunComparison, type ChangeRow, type Change, type ComparedRun, type ConfigDifference, type ChangeVerdict } from './analysis/compare';
 export { runHistory, type RunHistory, type HistoryGroup, type HistorySeries, type HistoryPoint, type HistoryOptions } from './analysis/history';
 
 // Report: typed model → HTML (self-contained) → PDF

@@ -94,10 +94,10 @@ export interface Change {
   /** Holm-adjusted across every tested change of the table. */
   pHolm: number | null;
   /** Significant and in the better / the worse direction; `~` when not significant. */
-  verdict: Verdict;
+  verdict: ChangeVerdict;
 }
 
-export type Verdict = 'better' | 'worse' | '~' | 'insufficient data';
+export type ChangeVerdict = 'better' | 'worse' | '~' | 'insufficient data';
 
 /** Old vs new per-batch values: medians, bootstrap CI of new − old, relative change, U-test p. */
 export function measureChange(a: readonly number[], b: readonly number[], bootstrap: Required<BootstrapOptions>): Change {
