@@ -9,7 +9,7 @@ import { canonicalJson } from '../config/experiment';
 import { UserError } from '../errors';
 import { BATCH_METRICS, type BatchMetricKey } from '../schema/metrics';
 import { bootstrapMedianDiffCI, type BootstrapOptions } from './bootstrap';
-import { DEFAULT_ALPHA } from './defaults';
+import { DEFAULT_ALPHA, DEFAULT_CHANGE_BOOTSTRAP } from './defaults';
 import { median } from './descriptive';
 import { holm } from './holm';
 import { mannWhitneyU } from './mann-whitney';
@@ -57,7 +57,8 @@ export interface RunComparison {
   rows: ChangeRow[];
 }
 
-const MIN_BATCHES = 2;
+/** Measured batches a run needs in a metric before its change is tested. */
+export const MIN_BATCHES = 2;
 
 /** The measured per-batch values of one platform and metric, from the model's figure data. */
 export function measuredValues(model: AnalysisModel, platform: string, metric: BatchMetricKey): number[] {
@@ -142,7 +143,7 @@ export function checkAlpha(alpha: number): number {
 export function compareRuns(models: readonly AnalysisModel[], opts: CompareRunsOptions = {}): RunComparison {
   if (models.length < 2) throw new UserError('compare needs at least two runs (the first is the baseline)');
   const alpha = checkAlpha(opts.alpha ?? DEFAULT_ALPHA);
-  const bootstrap = { iterations: 2000, seed: 1, level: 0.95, ...opts.bootstrap };
+  const bootstrap = { ...DEFAULT_CHANGE_BOOTSTRAP, ...opts.bootstrap };
   const runs = models.map(describeRun);
   const sameDataset = runs.every((r) => r.datasetSha256 === runs[0].datasetSha256);
   if (!sameDataset && !opts.allowDifferentDatasets) {

@@ -7,8 +7,8 @@
 import { UserError } from '../errors';
 import { BATCH_METRICS, type BatchMetricKey } from '../schema/metrics';
 import { bootstrapMedianCI, type BootstrapOptions } from './bootstrap';
-import { checkAlpha, describeRun, judgeChanges, measureChange, measuredValues, type Change, type ComparedRun } from './compare';
-import { DEFAULT_ALPHA } from './defaults';
+import { MIN_BATCHES, checkAlpha, describeRun, judgeChanges, measureChange, measuredValues, type Change, type ComparedRun } from './compare';
+import { DEFAULT_ALPHA, DEFAULT_CHANGE_BOOTSTRAP } from './defaults';
 import type { AnalysisModel } from './model';
 
 export interface HistoryPoint {
@@ -62,7 +62,7 @@ function seriesOf(models: readonly AnalysisModel[], platform: string, metric: (t
   for (const model of models) {
     const values = measuredValues(model, platform, metric.key);
     if (values.length === 0) continue;
-    const ci = values.length >= 2 ? bootstrapMedianCI(values, bootstrap) : null;
+    const ci = values.length >= MIN_BATCHES ? bootstrapMedianCI(values, bootstrap) : null;
     points.push({
       runId: model.manifest.runId,
       startedAt: model.manifest.startedAt,
@@ -80,7 +80,7 @@ function seriesOf(models: readonly AnalysisModel[], platform: string, metric: (t
 export function runHistory(models: readonly AnalysisModel[], opts: HistoryOptions = {}): RunHistory {
   if (models.length === 0) throw new UserError('history needs at least one analysed run');
   const alpha = checkAlpha(opts.alpha ?? DEFAULT_ALPHA);
-  const bootstrap = { iterations: 2000, seed: 1, level: 0.95, ...opts.bootstrap };
+  const bootstrap = { ...DEFAULT_CHANGE_BOOTSTRAP, ...opts.bootstrap };
   const byKey = new Map<string, AnalysisModel[]>();
   for (const m of models) byKey.set(groupKey(m), [...(byKey.get(groupKey(m)) ?? []), m]);
 

@@ -2,28 +2,14 @@
  * A run comparison as a document: what changed and whether it is real, in benchstat's terms. Every
  * number comes from the RunComparison; this module only decides words and layout.
  */
-import type { ChangeRow, RunComparison } from '../analysis/compare';
-import { BATCH_METRICS, type BatchMetricKey } from '../schema/metrics';
+import { MIN_BATCHES, type ChangeRow, type RunComparison } from '../analysis/compare';
+import { BATCH_METRICS, batchMetric, directionSentence, metricAxisLabel, type BatchMetricKey } from '../schema/metrics';
 import { changeSpec, type ChangePoint } from './charts/change';
 import type { DocumentSection, ReportDocument } from './document';
 import { decimalsFor, fixed, int, isoTime, listText, pText, pValue, signed, signedPercent } from './format';
 import { col, missing, table, text } from './model/cells';
+import { capitalize } from './model/metrics';
 import type { Cell, ReportFigure, ReportTable } from './report-model';
-
-export function metricLabel(key: BatchMetricKey): string {
-  return BATCH_METRICS.find((m) => m.key === key)!.label;
-}
-
-export function metricTitle(key: BatchMetricKey): string {
-  const m = BATCH_METRICS.find((x) => x.key === key)!;
-  return `${m.label} (${m.unit}, ${m.better} is better)`;
-}
-
-/** "upload (s/MiB)": an axis label short enough not to be cut. */
-export function metricAxisLabel(key: BatchMetricKey): string {
-  const m = BATCH_METRICS.find((x) => x.key === key)!;
-  return `${m.label} (${m.unit})`;
-}
 
 /** One precision per metric across the table, from its largest median. */
 function decimalsByMetric(rows: readonly ChangeRow[]): Map<BatchMetricKey, number> {
@@ -35,17 +21,17 @@ function decimalsByMetric(rows: readonly ChangeRow[]): Map<BatchMetricKey, numbe
   return out;
 }
 
-export function verdictCell(verdict: ChangeRow['verdict']): Cell {
+function verdictCell(verdict: ChangeRow['verdict']): Cell {
   if (verdict === 'insufficient data') return missing('insufficient data');
   if (verdict === '~') return text('~', { muted: true });
   return text(verdict, { strong: true });
 }
 
-/** Words for one significant change, e.g. "local:aws upload got worse: 0.512 → 0.603 s/MiB (+17.8 %, p < 0.001)". */
-export function changeSentence(r: ChangeRow, decimals: number): string {
+/** Words for one significant change, e.g. "local:aws upload got worse: 0.512 → 0.603 s/MiB (+17.8 %, p < 0.001)"; `level` in percent. */
+function changeSentence(r: ChangeRow, decimals: number, level: number): string {
   return (
-    `${r.platform} ${metricLabel(r.metric)} got ${r.verdict}: median ${fixed(r.old!.median, decimals)} → ${fixed(r.new!.median, decimals)} ${r.unit} ` +
-    `(${signedPercent(r.changePct)}; difference ${signed(r.difference!.estimate, decimals)}, 95 % CI ${signed(r.difference!.lower, decimals)} to ${signed(r.difference!.upper, decimals)}; Holm-adjusted ${pText(r.pHolm)})`
+    `${r.platform} ${batchMetric(r.metric).label} got ${r.verdict}: median ${fixed(r.old!.median, decimals)} → ${fixed(r.new!.median, decimals)} ${r.unit} ` +
+    `(${signedPercent(r.changePct)}; difference ${signed(r.difference!.estimate, decimals)}, ${level} % CI ${signed(r.difference!.lower, decimals)} to ${signed(r.difference!.upper, decimals)}; Holm-adjusted ${pText(r.pHolm)})`
   );
 }
 
@@ -59,7 +45,7 @@ function changesTable(c: RunComparison, against: number, decimals: Map<BatchMetr
     rows.map((r) => {
       const d = decimals.get(r.metric)!;
       return [
-        text(`${metricLabel(r.metric)} (${r.unit})`),
+        text(`${batchMetric(r.metric).label} (${r.unit})`),
         text(r.platform),
         text(`${int(r.old?.n ?? 0)} / ${int(r.new?.n ?? 0)}`),
         r.old ? text(fixed(r.old.median, d)) : missing(),
@@ -71,7 +57,7 @@ function changesTable(c: RunComparison, against: number, decimals: Map<BatchMetr
       ];
     }),
     [
-      `“~”: no significant change at α = ${c.alpha} after Holm. “better”/“worse” follow each metric's direction (lower is better for s/MiB, higher for MiB/s).`,
+      `“~”: no significant change at α = ${c.alpha} after Holm. “better”/“worse” follow each metric's direction (${directionSentence()}).`,
       'Batches: measured batches (warm-up and failed batches excluded) in the baseline / the new run.',
     ],
   );
@@ -95,7 +81,8 @@ function changeFigure(c: RunComparison, against: number, platforms: string[]): R
     id: `fig-changes-${against}`,
     caption:
       `Change of the median per batch, run ${c.runs[against].runId} against ${c.runs[0].runId}, with the ${Math.round(c.bootstrap.level * 100)} % bootstrap interval of the difference ` +
-      'as a share of the baseline median. Filled dots: significant after Holm; hollow: no significant change. Lower is better for s/MiB, higher for MiB/s.',
+      'as a share of the baseline median. Filled dots: significant after Holm; hollow: no significant change. ' +
+      `${capitalize(directionSentence())}.`,
     spec: points.length ? changeSpec(points, { platforms, metrics }) : null,
     empty: points.length ? null : 'No metric was measured by both runs.',
     alt: `Relative change per metric and platform: ${points.map((p) => `${p.platform} ${p.metric} ${signedPercent(p.changePct)}`).join('; ')}.`,
@@ -139,9 +126,9 @@ function summaryParagraphs(c: RunComparison, decimals: Map<BatchMetricKey, numbe
       : `${significant.length} of the ${tested.length} platform–metric comparisons changed significantly (α = ${c.alpha}, Holm-adjusted): ` +
           `${significant.length - worse} better, ${worse} worse. The others show no significant change (~).`,
   );
-  if (untested > 0) out.push(`${untested} comparison${untested === 1 ? ' has' : 's have'} too few measured batches to test (fewer than 2 in a run, or no variation at all).`);
+  if (untested > 0) out.push(`${untested} comparison${untested === 1 ? ' has' : 's have'} too few measured batches to test (fewer than ${MIN_BATCHES} in a run, or no variation at all).`);
   const several = c.runs.length > 2;
-  for (const r of significant) out.push(`${several ? `${c.runs[r.against].runId}: ` : ''}${changeSentence(r, decimals.get(r.metric)!)}.`);
+  for (const r of significant) out.push(`${several ? `${c.runs[r.against].runId}: ` : ''}${changeSentence(r, decimals.get(r.metric)!, Math.round(c.bootstrap.level * 100))}.`);
   if (!c.sameDataset) out.push('Caution: the runs measured different datasets (compared on request), so a change may come from the images rather than the platform.');
   out.push(
     c.configDifferences.length === 0

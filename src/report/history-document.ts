@@ -3,12 +3,12 @@
  * significant changes between consecutive runs in words. Numbers come from the RunHistory only.
  */
 import type { HistoryGroup, HistoryPoint, HistorySeries, RunHistory } from '../analysis/history';
-import { BATCH_METRICS, type BatchMetric } from '../schema/metrics';
+import { BATCH_METRICS, batchMetric, metricTitle, type BatchMetric } from '../schema/metrics';
 import { trendSpec, type TrendPoint } from './charts/trend';
-import { metricTitle } from './compare-document';
 import type { DocumentSection, ReportDocument } from './document';
 import { decimalsFor, fixed, isoTime, pText, signedPercent } from './format';
 import { col, missing, table, text } from './model/cells';
+import { capitalize } from './model/metrics';
 import type { Cell, ReportFigure, ReportTable } from './report-model';
 
 const significant = (p: HistoryPoint) => p.change?.verdict === 'better' || p.change?.verdict === 'worse';
@@ -39,12 +39,13 @@ function metricFigure(g: HistoryGroup, gi: number, metric: BatchMetric, series: 
   const points: TrendPoint[] = series.flatMap((s) =>
     s.points.map((p) => ({ platform: s.platform, startedAt: p.startedAt, runId: p.runId, median: p.median, lower: p.lower, upper: p.upper, changed: significant(p) })),
   );
+  const d = decimalsOf(series);
   return {
     id: `fig-history-${gi}-${metric.label}`,
     caption: `${metricTitle(metric.key)}: median per run with its ${level} % bootstrap interval. Rings mark significant changes from the run before.`,
     spec: trendSpec(points, { platforms: series.map((s) => s.platform), valueTitle: `${metric.label} (${metric.unit})` }),
     empty: null,
-    alt: `${metric.label} over ${g.runs.length} runs: ${series.map((s) => `${s.platform} from ${fixed(s.points[0].median, 4)} to ${fixed(s.points[s.points.length - 1].median, 4)}`).join('; ')}.`,
+    alt: `${metric.label} over ${g.runs.length} runs: ${series.map((s) => `${s.platform} from ${fixed(s.points[0].median, d)} to ${fixed(s.points[s.points.length - 1].median, d)}`).join('; ')}.`,
   };
 }
 
@@ -53,7 +54,7 @@ function changeLines(series: readonly HistorySeries[]): string[] {
   return series.flatMap((s) =>
     s.points.filter(significant).map((p) => {
       const c = p.change!;
-      return `${p.runId}: ${s.platform} ${BATCH_METRICS.find((m) => m.key === s.metric)!.label} got ${c.verdict}, median ${fixed(c.old!.median, d)} → ${fixed(c.new!.median, d)} ${s.unit} (${signedPercent(c.changePct)}, Holm-adjusted ${pText(c.pHolm)}).`;
+      return `${p.runId}: ${s.platform} ${batchMetric(s.metric).label} got ${c.verdict}, median ${fixed(c.old!.median, d)} → ${fixed(c.new!.median, d)} ${s.unit} (${signedPercent(c.changePct)}, Holm-adjusted ${pText(c.pHolm)}).`;
     }),
   );
 }
@@ -78,7 +79,7 @@ function groupSections(h: RunHistory, g: HistoryGroup, gi: number): DocumentSect
   return [
     { title: `History of “${g.name}” (config ${g.configHash.slice(0, 12)})`, blocks },
     ...metrics.map(({ m, series }) => ({
-      title: `${m.label[0].toUpperCase()}${m.label.slice(1)}`,
+      title: capitalize(m.label),
       blocks: [{ figure: metricFigure(g, gi, m, series, level) }, { table: metricTable(g, gi, m, series, level) }],
     })),
   ];

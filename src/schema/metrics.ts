@@ -11,3 +11,26 @@ export const BATCH_METRICS = [
 
 export type BatchMetricKey = (typeof BATCH_METRICS)[number]['key'];
 export type BatchMetric = (typeof BATCH_METRICS)[number];
+
+export function batchMetric(key: BatchMetricKey): BatchMetric {
+  return BATCH_METRICS.find((m) => m.key === key)!;
+}
+
+/** "upload (s/MiB, lower is better)". */
+export function metricTitle(key: BatchMetricKey): string {
+  const m = batchMetric(key);
+  return `${m.label} (${m.unit}, ${m.better} is better)`;
+}
+
+/** "upload (s/MiB)": an axis label short enough not to be cut. */
+export function metricAxisLabel(key: BatchMetricKey): string {
+  const m = batchMetric(key);
+  return `${m.label} (${m.unit})`;
+}
+
+/** Which direction is better, per unit, from the definitions: "lower is better for s/MiB, higher for MiB/s". */
+export function directionSentence(): string {
+  const units = (better: 'lower' | 'higher') => [...new Set(BATCH_METRICS.filter((m) => m.better === better).map((m) => m.unit))].join(', ');
+  const parts = (['lower', 'higher'] as const).filter((b) => units(b)).map((b, i) => `${b}${i === 0 ? ' is better' : ''} for ${units(b)}`);
+  return parts.join(', ');
+}
