@@ -52,5 +52,11 @@ export async function main(argv: string[]): Promise<void> {
       console.error(err);
     }
     process.exitCode = 1;
+    // The command has failed; the process only drains its last handles (a stack stopping, a
+    // socket closing). A Ctrl-C in that window must not kill it by signal with no exit code (seen
+    // under load in CI after an interrupted run): it exits at once with this failure's code.
+    const exitNow = () => process.exit(1);
+    process.once('SIGINT', exitNow);
+    process.once('SIGTERM', exitNow);
   }
 }

@@ -111,7 +111,6 @@ export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
   const human = o.json ? process.stderr : process.stdout;
   const progress = createProgressRenderer(human);
   let stack: LocalStack | undefined;
-  let failed = false;
   try {
     if (needsStack) {
       progress.log(`Starting the local stack (${o.instances} detector instance${o.instances > 1 ? 's' : ''})…`);
@@ -131,7 +130,6 @@ export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
     if (o.json) process.stdout.write(`${JSON.stringify({ runId: result.runId, dir: result.dir })}\n`);
     return result;
   } catch (err) {
-    failed = true;
     progress.close();
     if (err instanceof load.runner().RunStoppedError) {
       const hint = `cloudbench run --resume ${err.runId}${o.local ? ' --local' : ''}${o.config ? ` --config ${o.config}` : ''}${o.out ? ` --out ${o.out}` : ''}`;
@@ -144,15 +142,6 @@ export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
     process.on('SIGINT', ignore);
     process.on('SIGTERM', ignore);
     await stack?.stop();
-    // A run that failed or was interrupted ends the command: from here the process only prints
-    // the error and drains its last handles. A Ctrl-C landing in that window must not kill it by
-    // signal (no exit code, seen under load in CI): it exits at once with the failure's code.
-    // After a successful run (npm start goes on to the report) Ctrl-C keeps its default meaning.
-    if (failed) {
-      const exitNow = () => process.exit(process.exitCode ?? 1);
-      process.on('SIGINT', exitNow);
-      process.on('SIGTERM', exitNow);
-    }
     process.off('SIGINT', ignore);
     process.off('SIGTERM', ignore);
   }
