@@ -12,7 +12,7 @@ import { appendDurably, replaceFileAtomically, writeFileAtomicallyOrInPlace, wri
 import { UserError } from '../errors';
 import type { RunManifest } from './manifest';
 import { BATCH_COLUMNS, type BatchRow, type RequestRow } from '../schema/records';
-import { checkRun, describeProblem, FILES, fileLines, parseRequestLine, stepKey, type RunProblem } from './run-check';
+import { checkRun, describeProblem, FILES, fileLines, parseRequestLine, readSealedBatches, stepKey, type RunProblem } from './run-check';
 
 export { FILES, stepKey } from './run-check';
 
@@ -102,6 +102,14 @@ export function appendBatch(dir: string, requests: RequestRow[], batch: BatchRow
 /** The batch rows that add up (what a reader would use; problems and leftovers are left out). */
 export function readBatches(dir: string): BatchRow[] {
   return checkRun(dir, readManifest(dir)).batches;
+}
+
+/**
+ * The rows of batches.csv alone, without checking them against requests.jsonl: for the runner,
+ * which has just written both (and repaired them on resume), so re-reading every request is waste.
+ */
+export function readSealedBatchRows(dir: string): BatchRow[] {
+  return [...readSealedBatches(dir, readManifest(dir), [], []).values()].map((s) => s.row);
 }
 
 /** The request rows of the batches that add up, in file order. */

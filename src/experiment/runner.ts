@@ -26,7 +26,7 @@ import { resolvePlatforms } from './platforms';
 import { preflight } from './preflight';
 import { type BatchRow } from '../schema/records';
 import { RunSealing } from './request-store/run-sealing';
-import { appendBatch, FILES, initRunFiles, newRunId, readBatches, readManifest, repairForResume, stepKey, writeManifest } from './run-store';
+import { appendBatch, FILES, initRunFiles, newRunId, readManifest, readSealedBatchRows, repairForResume, stepKey, writeManifest } from './run-store';
 
 export type RunEvent =
   | { type: 'dataset'; stage: 'generate' | 'hash'; done: number; total: number }
@@ -265,7 +265,7 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
   if (manifestError) {
     throw new UserError(`run ${runId}: every batch is saved, but the manifest could not record the run's end (${manifestError}); it still says "running"`);
   }
-  return { runId, dir, status, batches: readBatches(dir), failures };
+  return { runId, dir, status, batches: readSealedBatchRows(dir), failures };
 
   async function finish(): Promise<void> {
     try {
