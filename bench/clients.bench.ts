@@ -14,6 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { prepareSyntheticDataset } from '../src/datasets/synthetic';
 import { startLocalStack } from '../src/local/stack';
+import { median } from '../src/analysis/descriptive';
+import { distNotCurrent } from './built';
 
 export const title = 'Storage clients: cloudbench vs boto3 and the Python Azure SDK (local stack, 256 images)';
 
@@ -45,10 +47,6 @@ function runClient(cmd: string, args: string[]): Sample[] {
   return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Sample);
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 function table(ours: Sample[][], theirs: Sample[][], log: (l: string) => void, name: string, ref: string): void {
   const cells = (rounds: Sample[][], c: number, phase: string) => rounds.map((r) => r.find((s) => s.c === c && s.phase === phase)!);
@@ -81,8 +79,9 @@ export async function bench(log: (line: string) => void): Promise<void> {
     log(`skipped: ${boto3.missing}; ${azure.missing}`);
     return;
   }
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'targets', 's3-store.js'))) {
-    log('skipped: dist/ is not built (npm run build)');
+  const notCurrent = distNotCurrent();
+  if (notCurrent) {
+    log(`skipped: ${notCurrent}`);
     return;
   }
   const images = await prepareSyntheticDataset({ type: 'synthetic', count: 256, seed: 7 });

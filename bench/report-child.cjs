@@ -22,11 +22,14 @@ async function report(formats) {
 
 /** What DuckDB itself takes for the aggregations the analysis needs from the requests: the reference. */
 async function duckdb() {
-  const { DuckDBInstance } = require('@duckdb/node-api');
+  // The store's own database settings, files and read_parquet (superseded step files left out).
+  const { openDuckDb, sqlFileList } = require('../dist/experiment/request-store/duckdb');
+  const { sealedFiles } = require('../dist/experiment/request-store/layout');
   const t = performance.now();
-  const instance = await DuckDBInstance.create(':memory:');
-  const con = await instance.connect();
-  const src = `read_parquet('${runDir}/requests/**/*.parquet', hive_partitioning = true)`;
+  const db = await openDuckDb();
+  const con = db.connection;
+  const { readParquetSql } = require('../dist/experiment/request-store/parquet-schema');
+  const src = readParquetSql(sqlFileList(sealedFiles(runDir).files.map((f) => f.file)));
   // Per platform × batch × phase: counts, failures, retries, attempts, bytes (the integrity check, failures, the bill).
   const cells = await con.runAndReadAll(`SELECT platform, batch, phase, count(*), count(*) FILTER (WHERE NOT ok), count(*) FILTER (WHERE attempts > 1), sum(attempts), sum(bytes) FILTER (WHERE ok) FROM ${src} GROUP BY ALL`);
   // Per platform × phase, successful requests of measured batches (warm-up = batch 0 here): the latency table.
@@ -34,8 +37,7 @@ async function duckdb() {
     `SELECT platform, phase, count(*), avg(durationMs), max(durationMs), quantile_cont(durationMs, [0.5, 0.9, 0.95, 0.99]), quantile_cont(ttfbMs, [0.5, 0.9, 0.95, 0.99]) FROM ${src} WHERE ok AND batch > 0 GROUP BY ALL`,
   );
   const ms = performance.now() - t;
-  con.closeSync();
-  instance.closeSync();
+  db.close();
   return { queryMs: ms, cells: cells.rowCount, groups: latency.rowCount };
 }
 

@@ -13,9 +13,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sealRunFolder } from '../src/experiment/request-store/seal-run';
-import { REQUESTS_DIR } from '../src/experiment/request-store/layout';
 import { findBrowser } from '../src/report/browser';
 import { writeSyntheticRun } from '../tests/fixtures/synthetic-run';
+import { distNotCurrent } from './built';
 
 export const title = 'Results at scale: report from the columnar store (116 batches × 2 platforms, 1× and 10× the requests)';
 
@@ -43,12 +43,11 @@ function child<T>(mode: string, dir: string, out: string): T {
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const du = (dir: string): number =>
-  fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).reduce((n, e) => n + fs.statSync(path.join(e.parentPath, e.name)).size, 0);
 
 export async function bench(log: (line: string) => void): Promise<void> {
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'report', 'index.js'))) {
-    log('skipped: dist/ is not built (npm run build)');
+  const notCurrent = distNotCurrent();
+  if (notCurrent) {
+    log(`skipped: ${notCurrent}`);
     return;
   }
   const scales = (process.env.BENCH_SCALES ?? '1,10').split(',').map(Number);
@@ -71,7 +70,7 @@ export async function bench(log: (line: string) => void): Promise<void> {
       }
       t = performance.now();
       const sealed = await sealRunFolder(dir);
-      log(`  sealed into ${sealed.files} Parquet files, ${(du(path.join(dir, REQUESTS_DIR)) / 2 ** 20).toFixed(1)} MiB (${(jsonl / du(path.join(dir, REQUESTS_DIR))).toFixed(1)}× smaller than the log), in ${s(performance.now() - t)}`);
+      log(`  sealed into ${sealed.files} Parquet files, ${(sealed.bytes / 2 ** 20).toFixed(1)} MiB (${(jsonl / sealed.bytes).toFixed(1)}× smaller than the log), in ${s(performance.now() - t)}`);
       const html = child<ReportResult>('html', dir, out);
       const duck = child<DuckResult>('duckdb', dir, out);
       log(

@@ -9,6 +9,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { median } from '../src/analysis/descriptive';
+import { distNotCurrent } from './built';
 
 export const title = 'CLI start-up: compiled JavaScript vs TypeScript through tsx';
 
@@ -22,11 +24,11 @@ function time(args: string[], env: NodeJS.ProcessEnv): number {
   return performance.now() - t;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function bench(log: (line: string) => void): Promise<void> {
-  if (!fs.existsSync(path.join(ROOT, 'dist', '.built'))) {
-    log('skipped: dist/ is not built (npm run build)');
+  const notCurrent = distNotCurrent();
+  if (notCurrent) {
+    log(`skipped: ${notCurrent}`);
     return;
   }
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-startup-'));
