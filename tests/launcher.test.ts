@@ -43,4 +43,8 @@ test('after the build (npm ci, npm test) the command runs compiled JavaScript, w
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
   assert.doesNotMatch(r.stderr, /tsx loaded/);
+  // The probe does see tsx when it is loaded: the same command from the sources.
+  const fromSource = runCli(['--version'], { NODE_OPTIONS: '--require=' + path.join(ROOT, 'tests', 'helpers', 'report-tsx.cjs'), CLOUDBENCH_FROM_SOURCE: '1' });
+  assert.equal(fromSource.status, 0, fromSource.stderr);
+  assert.match(fromSource.stderr, /tsx loaded/);
 });

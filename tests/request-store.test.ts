@@ -152,12 +152,13 @@ test('step files a compaction already covers (a crash between its rename and the
 test('resuming rebuilds the store from the repaired log, so a batch measured again is never read from old files', async () => {
   const dir = fixture();
   await sealRunFolder(dir);
-  // A crash that damaged aws batch 5's rows in the log: the repair drops it, to be measured again.
+  // A crash that damaged aws batch 4's rows (0-based) in the log: the repair drops it, to be measured again.
   const m = readManifest(dir);
   m.status = 'interrupted';
   writeManifest(dir, m);
   const lines = fs.readFileSync(path.join(dir, 'requests.jsonl'), 'utf8').split('\n');
   const victim = lines.findIndex((l) => l.includes('"platform":"aws","batch":4'));
+  assert.ok(victim >= 0, 'a row of aws batch 4 to damage');
   fs.writeFileSync(path.join(dir, 'requests.jsonl'), [...lines.slice(0, victim), ...lines.slice(victim + 1)].join('\n'));
   const repair = repairForResume(dir, m);
   assert.equal(repair.done.size, 15);

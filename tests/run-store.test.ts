@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mock, test } from 'node:test';
+import { test } from 'node:test';
 import { appendDurably, writeFileAtomically, writeFileAtomicallyOrInPlace } from '../src/durable-files';
 import {readBatches, readManifest, readRequests, repairForResume, writeManifest } from '../src/experiment/run-store';
 import { readRun } from '../src/experiment/run-reader';
@@ -202,7 +202,7 @@ test('a short write is an error, and a failed atomic write leaves no temp file',
   assert.throws(() => appendDurably(path.join(dir, 'a.log'), 'twelve bytes'), /cannot write .*a\.log: only 6 of 12 bytes were written \(is the disk full\?\)/);
   assert.throws(() => writeFileAtomically(path.join(dir, 'm.json'), '{"x":1}'), /only 3 of 7 bytes were written/);
   assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
-  mock.restoreAll();
+  t.mock.restoreAll();
 });
 
 test('on a full disk the manifest is rewritten in place rather than left saying "running"', (t) => {
@@ -216,7 +216,7 @@ test('on a full disk the manifest is rewritten in place rather than left saying 
     return (real as (...a: unknown[]) => number)(p, flags, ...rest);
   });
   writeFileAtomicallyOrInPlace(manifest, `${JSON.stringify({ status: 'failed' })}\n`);
-  mock.restoreAll();
+  t.mock.restoreAll();
   assert.deepEqual(JSON.parse(fs.readFileSync(manifest, 'utf8')), { status: 'failed' });
   assert.deepEqual(fs.readdirSync(dir), ['manifest.json']);
 });
