@@ -34,7 +34,7 @@ export class WriteError extends UserError {
   }
 }
 
-export function describeWriteError(err: unknown): { code: string; detail: string } {
+function describeWriteError(err: unknown): { code: string; detail: string } {
   if (err instanceof WriteError) return { code: err.code, detail: err.message };
   const e = err as NodeJS.ErrnoException;
   const code = e?.code ?? 'EIO';

@@ -132,7 +132,7 @@ function parseCredentials(f: Field) {
 }
 
 /** A string that may hold a URL, safe to echo: no query string (keys, SAS) and no user:password@. */
-export function redactForEcho(s: string): string {
+function redactForEcho(s: string): string {
   return s.replace(/[?#].*$/s, '?…').replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1***@');
 }
 

@@ -325,7 +325,7 @@ function validateCountAndSeed(count: number, seed: number): void {
     );
   }
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
-    throw new DatasetError('INVALID_ARGUMENT', `Synthetic dataset seed must be a whole number from 0 to 4294967295 (got ${seed}).`);
+    throw new DatasetError('INVALID_ARGUMENT', `Synthetic dataset seed must be a whole number from 0 to ${MAX_SEED} (got ${seed}).`);
   }
 }
 

@@ -18,7 +18,7 @@ export function encodeKeyName(name: string): string {
   );
 }
 
-export function batchPrefix(keyPrefix: string, runId: string, platform: string, batch: number): string {
+function batchPrefix(keyPrefix: string, runId: string, platform: string, batch: number): string {
   return `${keyPrefix}${runId}/${platform}/b${String(batch).padStart(5, '0')}/`;
 }
 

@@ -54,6 +54,16 @@ export async function openDuckDb(): Promise<DuckDb> {
   };
 }
 
+/** A small result's rows as objects (column names from the statement). */
+export async function rowsOf(db: DuckDb, sql: string): Promise<Record<string, unknown>[]> {
+  return (await db.connection.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+}
+
+/** A count or sum as a number: DuckDB gives BIGINT and HUGEINT as bigint. */
+export function num(v: unknown): number {
+  return typeof v === 'bigint' ? Number(v) : (v as number);
+}
+
 /** A string as an SQL literal. */
 export function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;

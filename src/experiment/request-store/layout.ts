@@ -98,11 +98,6 @@ export function sealedFiles(runDir: string): { files: SealedFile[]; superseded: 
   return { files, superseded };
 }
 
-/** Whether a run folder has any sealed request files. */
-export function hasSealedRequests(runDir: string): boolean {
-  return sealedFiles(runDir).files.length > 0;
-}
-
 /** Sorted batch numbers as runs of consecutive numbers: [0,1,2,5,6] → [0–2], [5–6]. */
 export function contiguousRanges(batches: readonly number[]): { first: number; last: number }[] {
   const sorted = [...new Set(batches)].sort((a, b) => a - b);

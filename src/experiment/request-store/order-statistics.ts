@@ -7,7 +7,7 @@
  * spread of the latencies, not their number, and the bins of ~200 ranks are a small slice of a
  * group (the report's peak memory: 217–220 MiB at the study's size, 230 MiB at 10×).
  */
-import { sqlString, type DuckDb } from './duckdb';
+import { num, rowsOf, sqlString, type DuckDb } from './duckdb';
 
 /** A column of successful requests over one platform × phase, and the 1-based ranks wanted from it. */
 export interface RankQuery {
@@ -24,7 +24,6 @@ const BINS_PER_LOG_UNIT = 10_000;
 /** The bin of a value: non-decreasing in v (so one bin is a contiguous slice of the sorted values), defined for every real. */
 const binSql = (column: string) => `CAST(floor(sign(${column}) * ln(1 + abs(${column})) * ${BINS_PER_LOG_UNIT}) AS BIGINT)`;
 
-const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : (v as number));
 const groupKey = (platform: string, phase: string) => `${platform}\u0000${phase}`;
 
 /**
@@ -39,7 +38,8 @@ export async function orderStatistics(db: DuckDb, rows: string, column: string, 
   if (live.length === 0) return queries.map(() => []);
   const wanted = live.flatMap((q) => [...new Set(q.ranks)].map((rank) => `(${sqlString(q.platform)}, ${sqlString(q.phase)}, ${Math.trunc(rank)})`));
   const binned = `(SELECT platform, phase, ${binSql(column)} AS bin, ${column} AS v FROM (${rows}) WHERE ${column} IS NOT NULL)`;
-  const located = rowsOf(await db.connection.runAndReadAll(
+  const located = await rowsOf(
+    db,
     `WITH hist AS (SELECT platform, phase, bin, count(*) AS n FROM ${binned} GROUP BY ALL),
      cum AS (SELECT platform, phase, bin, n, sum(n) OVER (PARTITION BY platform, phase ORDER BY bin ROWS UNBOUNDED PRECEDING) AS upto FROM hist),
      totals AS (SELECT platform, phase, sum(n) AS total FROM hist GROUP BY ALL),
@@ -48,7 +48,7 @@ export async function orderStatistics(db: DuckDb, rows: string, column: string, 
        SELECT w.platform, w.phase, w.rank, c.bin, CAST(w.rank - (c.upto - c.n) AS BIGINT) AS pos
        FROM want w JOIN cum c ON w.platform = c.platform AND w.phase = c.phase AND w.rank > c.upto - c.n AND w.rank <= c.upto)
      SELECT t.platform, t.phase, t.total, l.rank, l.bin, l.pos FROM totals t LEFT JOIN located l USING (platform, phase)`,
-  ));
+  );
   const byGroup = new Map<string, { total: number; at: Map<number, { bin: number; pos: number }> }>();
   const bins = new Set<string>();
   for (const r of located) {
@@ -60,10 +60,11 @@ export async function orderStatistics(db: DuckDb, rows: string, column: string, 
   }
   const sorted = new Map<string, unknown[]>();
   if (bins.size) {
-    for (const s of rowsOf(await db.connection.runAndReadAll(
+    for (const s of await rowsOf(
+      db,
       `SELECT platform, phase, bin, list_sort(list(v)) AS sorted FROM ${binned}
        SEMI JOIN (VALUES ${[...bins].join(', ')}) AS w(platform, phase, bin) USING (platform, phase, bin) GROUP BY ALL`,
-    ))) sorted.set(`${groupKey(s.platform as string, s.phase as string)}\u0000${num(s.bin)}`, s.sorted as unknown[]);
+    )) sorted.set(`${groupKey(s.platform as string, s.phase as string)}\u0000${num(s.bin)}`, s.sorted as unknown[]);
   }
   return queries.map((q) => {
     if (!live.includes(q)) return [];
@@ -78,9 +79,4 @@ export async function orderStatistics(db: DuckDb, rows: string, column: string, 
       return num(v);
     });
   });
-}
-
-/** A small result as row objects (names from the statement). */
-function rowsOf(result: { getRowObjectsJS(): unknown[] }): Record<string, unknown>[] {
-  return result.getRowObjectsJS() as Record<string, unknown>[];
 }

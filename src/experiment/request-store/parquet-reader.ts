@@ -6,22 +6,17 @@
 import type { Phase } from '../../schema/phases';
 import type { RequestRow } from '../../schema/records';
 import { durationTotals, interpolate, quantileIndex, type LatencyDigest, type StepCell } from '../../schema/request-summary';
-import { sqlFileList, sqlString, type DuckDb } from './duckdb';
+import { num, rowsOf, sqlFileList, sqlString, type DuckDb } from './duckdb';
 import type { SealedFile } from './layout';
 import { orderStatistics } from './order-statistics';
 import { readParquetSql } from './parquet-schema';
 
-type Row = Record<string, unknown>;
 
-const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : (v as number));
 
 function source(files: readonly SealedFile[]): string {
   return readParquetSql(sqlFileList(files.map((f) => f.file)));
 }
 
-async function rowsOf(db: DuckDb, sql: string): Promise<Row[]> {
-  return (await db.connection.runAndReadAll(sql)).getRowObjectsJS() as Row[];
-}
 
 /** Counts per platform × batch × phase, with the failed requests' error codes. */
 export async function parquetCells(db: DuckDb, files: readonly SealedFile[]): Promise<StepCell[]> {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { UserError } from '../../errors';
 import { checkRun, describeProblem, FILES } from '../run-check';
 import { readManifest, runFolder } from '../run-store';
-import { duckDbUnavailable, openDuckDb, sqlString } from './duckdb';
+import { duckDbUnavailable, num, openDuckDb, rowsOf, sqlString } from './duckdb';
 import { contiguousRanges, isSafePartitionValue, partFileName, REQUESTS_DIR } from './layout';
 import { PARQUET_CODEC, PARQUET_COLUMNS, PARTITION_COLUMNS } from './parquet-schema';
 
@@ -62,7 +62,7 @@ export async function sealRunFolder(runDir: string): Promise<SealResult> {
        SEMI JOIN ${sealed} USING (platform, batch)`,
     );
     const columns = PARQUET_COLUMNS.map((c) => c.name).join(', ');
-    const phases = (await db.connection.runAndReadAll('SELECT DISTINCT platform, phase FROM log')).getRowObjectsJS() as { platform: string; phase: string }[];
+    const phases = (await rowsOf(db, 'SELECT DISTINCT platform, phase FROM log')) as { platform: string; phase: string }[];
     for (const { platform, phase } of phases) {
       const partition = path.join(building, `run=${manifest.runId}`, `platform=${platform}`, `phase=${phase}`);
       fs.mkdirSync(partition, { recursive: true });
@@ -71,7 +71,7 @@ export async function sealRunFolder(runDir: string): Promise<SealResult> {
         await db.connection.run(`COPY (SELECT ${columns} FROM log WHERE ${where} ORDER BY batch, monoStartMs) TO ${sqlString(path.join(partition, partFileName(first, last)))} (FORMAT parquet, COMPRESSION ${PARQUET_CODEC})`);
       }
     }
-    rows = Number((await db.connection.runAndReadAll('SELECT count(*) AS n FROM log')).getRowObjectsJS()[0].n);
+    rows = num((await rowsOf(db, 'SELECT count(*) AS n FROM log'))[0].n);
   } catch (err) {
     fs.rmSync(building, { recursive: true, force: true });
     throw err;

@@ -96,7 +96,8 @@ export class RequestSealer {
     const groups = new Map<string, typeof files>();
     for (const f of files.filter((x) => x.runId === this.runId)) {
       const key = `${f.platform}/${f.phase}`;
-      groups.set(key, [...(groups.get(key) ?? []), f]);
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key)!.push(f);
     }
     for (const group of groups.values()) {
       group.sort((a, b) => a.first - b.first);

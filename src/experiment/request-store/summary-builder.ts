@@ -34,7 +34,7 @@ interface Step {
 }
 
 /** Type-7 quantiles of a sorted array at each probability. */
-export function quantilesOfSorted(sorted: Float64Array, probabilities: readonly number[]): number[] {
+function quantilesOfSorted(sorted: Float64Array, probabilities: readonly number[]): number[] {
   if (sorted.length === 0) return [];
   return probabilities.map((p) => {
     const { lo, hi, fraction } = quantileIndex(sorted.length, p);
