@@ -24,7 +24,8 @@ import {
 } from '../src/local/inference-server';
 import { createAzureMlEndpoint } from '../src/targets/azureml-endpoint';
 import { createSageMakerEndpoint } from '../src/targets/sagemaker-endpoint';
-import type { Detection, InferenceEndpoint, ScoringResponse } from '../src/targets/types';
+import type { Detection, ScoringResponse } from '../src/protocol/scoring';
+import type { InferenceEndpoint } from '../src/targets/types';
 
 const PHOTOS = path.join(__dirname, '..', 'src', 'datasets', 'photos');
 const photo = (name: string) => fs.readFileSync(path.join(PHOTOS, name));

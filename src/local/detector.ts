@@ -11,7 +11,7 @@ import path from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfConverter from '@tensorflow/tfjs-converter';
 import type SharpModule from 'sharp';
-import type { Detection } from '../targets/types';
+import type { Detection } from '../protocol/scoring';
 import { COCO_LABELS, cocoLabel } from './coco-labels';
 
 export const DETECTOR_MODEL_NAME = 'mb3-centernet-coco80';

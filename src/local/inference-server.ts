@@ -9,7 +9,7 @@
 import http from 'node:http';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { ScoringResponse } from '../targets/types';
+import type { ScoringResponse } from '../protocol/scoring';
 import { ImageDecodeError, type DetectionResult } from './detector';
 import { createInferencePool, InferencePoolError } from './inference-pool';
 import { serverTimeouts, type ServerTimeouts } from './server-timeouts';

@@ -14,7 +14,8 @@ import { callRecord, startCall } from './measure';
 import { createRetryStrategy, DEFAULT_RETRY, retrying, type AttemptResult } from './retry';
 import { InvalidResponseError, parseScoringResponse, snippet } from '../protocol/scoring';
 import { DEFAULT_TIMEOUTS } from './timeouts';
-import type { AdapterOptions, InferenceEndpoint, InferenceKind, InferenceResult, ScoringResponse } from './types';
+import type { ScoringResponse } from '../protocol/scoring';
+import type { AdapterOptions, InferenceEndpoint, InferenceKind, InferenceResult } from './types';
 
 const RETRY_STATUSES = new Set([429, 503]);
 

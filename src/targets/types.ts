@@ -84,4 +84,3 @@ export interface InferenceEndpoint {
   close(): Promise<void>;
 }
 
-export type { Detection, ScoringResponse } from '../protocol/scoring';
