@@ -83,4 +83,3 @@ export interface InferenceEndpoint {
   invoke(image: Buffer, contentType: string, opts?: CallOptions): Promise<InferenceResult>;
   close(): Promise<void>;
 }
-
