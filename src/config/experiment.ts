@@ -6,7 +6,7 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import YAML from 'yaml';
 import { MAX_SEED, MAX_SYNTHETIC_COUNT, type DatasetConfig } from '../datasets/types';
 import { DEFAULT_RETRY, DEFAULT_TIMEOUTS, type InferenceTargetConfig, type PlatformConfig, type RequestTimeouts, type RetryPolicy, type StorageTargetConfig } from './targets';
-import { ConfigError, Field, type Json } from './validate';
+import { ConfigError, Field, SECRET_KEYS, type Json } from './validate';
 
 export { ConfigError } from './validate';
 
@@ -350,8 +350,6 @@ export function localDemoConfig(overrides: Partial<ExperimentConfig> = {}): Expe
 export function usesLocalStack(config: ExperimentConfig): boolean {
   return Object.values(config.platforms).some((p) => typeof p === 'string');
 }
-
-const SECRET_KEYS = new Set(['secretAccessKey', 'sessionToken', 'key', 'accountKey', 'sasToken']);
 
 /** A URL without credentials: user:password@ dropped, every query value (SAS sig, function code…) → ***. */
 function redactUrl(value: string): string {

@@ -16,8 +16,11 @@ function describeRange(min?: number, max?: number): string {
   return '';
 }
 
-/** Fields whose values are secrets (and every value under `headers`): never echoed in an error. */
-const SECRET_FIELD = /\.(secretAccessKey|sessionToken|key|accountKey|sasToken|connectionString|headers)(\.|$)/;
+/** Config fields whose whole value is a secret: never echoed in an error, "***" in a manifest. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['secretAccessKey', 'sessionToken', 'key', 'accountKey', 'sasToken']);
+
+/** Never echoed in an error: the secret fields, a connection string and every value under `headers`. */
+const SECRET_FIELD = new RegExp(`\\.(${[...SECRET_KEYS, 'connectionString', 'headers'].join('|')})(\\.|$)`);
 
 function kindOf(v: Json): string {
   if (Array.isArray(v)) return 'a list';
