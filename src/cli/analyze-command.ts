@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { ANALYSIS_FILE, DEFAULT_ALPHA } from '../analysis/defaults';
 import type { AnalysisModel } from '../analysis/model';
 import { UserError } from '../errors';
-import { runFolder } from '../experiment/run-store';
+import { runFolder } from '../experiment/run-folder';
 import { formatAnalysis } from './analysis-text';
 import { load } from './lazy';
 import { alphaOption } from './options';

@@ -12,7 +12,7 @@ import {
 } from '../config/experiment';
 import { UserError } from '../errors';
 import { ensureWritableDir } from '../durable-files';
-import { readManifest } from '../experiment/run-store';
+import { readManifest } from '../experiment/run-folder';
 import type { RunResult } from '../experiment/runner';
 import { BATCH_METRICS } from '../schema/metrics';
 import { summarizeBatches } from '../analysis/batch-summary';

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import type { ParseError } from 'jsonc-parser';
 import YAML from 'yaml';
 import { MAX_SEED, MAX_SYNTHETIC_COUNT, type DatasetConfig } from '../datasets/types';
 import { DEFAULT_RETRY, DEFAULT_TIMEOUTS, type InferenceTargetConfig, type PlatformConfig, type RequestTimeouts, type RetryPolicy, type StorageTargetConfig } from './targets';
@@ -300,6 +300,9 @@ export function parseExperimentConfig(raw: Json, env: NodeJS.ProcessEnv = proces
  */
 function parseErrorOf(text: string, yaml: boolean, err: unknown): string {
   if (yaml) return (err as Error).message.split('\n')[0].replace(/:\s*$/, '');
+  // Loaded only to explain a JSON error: every command that reads a config would pay for it at start-up.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parse: parseJsonc, printParseErrorCode } = require('jsonc-parser') as typeof import('jsonc-parser');
   const errors: ParseError[] = [];
   parseJsonc(text, errors, { allowTrailingComma: false, disallowComments: true });
   const first = errors[0];

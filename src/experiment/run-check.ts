@@ -17,12 +17,9 @@ import type { RunManifest } from './manifest';
 import { BATCH_COLUMNS, type BatchRow, type RequestRow } from '../schema/records';
 import type { StepCell } from '../schema/request-summary';
 import { RequestSummaryBuilder } from './request-store/summary-builder';
+import { FILES } from './run-folder';
 
-export const FILES = {
-  manifest: 'manifest.json',
-  requests: 'requests.jsonl',
-  batches: 'batches.csv',
-} as const;
+export { FILES } from './run-folder';
 
 export interface RunProblem {
   file: string;

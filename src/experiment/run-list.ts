@@ -6,8 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunStatus } from './manifest';
-import { FILES } from './run-check';
-import { readManifest } from './run-store';
+import { FILES, readManifest } from './run-folder';
 
 export interface RunListing {
   dir: string;

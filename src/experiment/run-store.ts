@@ -12,9 +12,11 @@ import { appendDurably, replaceFileAtomically, writeFileAtomicallyOrInPlace, wri
 import { UserError } from '../errors';
 import type { RunManifest } from './manifest';
 import { BATCH_COLUMNS, type BatchRow, type RequestRow } from '../schema/records';
+import { readManifest } from './run-folder';
 import { checkRun, describeProblem, FILES, fileLines, parseRequestLine, readSealedBatches, stepKey, type RunProblem } from './run-check';
 
 export { FILES, stepKey } from './run-check';
+export { readManifest, runFolder } from './run-folder';
 
 /** Sortable and unique enough for one user: 20261123-014530-a3f9. */
 export function newRunId(now = new Date()): string {
@@ -22,14 +24,6 @@ export function newRunId(now = new Date()): string {
   return `${iso}-${randomBytes(2).toString('hex')}`;
 }
 
-/** The run folder's path, checked: it exists and holds a manifest. */
-export function runFolder(runDir: string): string {
-  const dir = path.resolve(runDir);
-  if (!fs.existsSync(dir)) throw new UserError(`run folder ${runDir} does not exist`);
-  if (!fs.statSync(dir).isDirectory()) throw new UserError(`${runDir} is a file, not a run folder`);
-  if (!fs.existsSync(path.join(dir, FILES.manifest))) throw new UserError(`${runDir} is not a cloudbench run folder (no ${FILES.manifest})`);
-  return dir;
-}
 
 /** A run whose files do not add up, refused with the first problem named. */
 export class RunIntegrityError extends UserError {
@@ -56,28 +50,6 @@ export function writeManifest(dir: string, manifest: RunManifest): void {
   writeFileAtomicallyOrInPlace(path.join(dir, FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
-export function readManifest(dir: string): RunManifest {
-  const file = path.join(dir, FILES.manifest);
-  if (!fs.existsSync(file)) throw new UserError(`${dir} is not a cloudbench run folder (no ${FILES.manifest})`);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UserError(`${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  let manifest: RunManifest;
-  try {
-    manifest = JSON.parse(text) as RunManifest;
-  } catch (err) {
-    // Not V8's message: it quotes the text around the error.
-    throw new UserError(`${file} is not valid JSON (${(err as Error).message.replace(/,? ?".*$/s, '').trim()})`);
-  }
-  const missing = (['runId', 'status', 'config', 'dataset'] as const).filter((k) => manifest?.[k] === undefined);
-  if (missing.length || typeof manifest.config?.platforms !== 'object') {
-    throw new UserError(`${file} is not a cloudbench run manifest (missing ${missing.length ? missing.join(', ') : 'config.platforms'})`);
-  }
-  return manifest;
-}
 
 function batchLine(batch: BatchRow): string {
   // true/false and empty for null, as the columns are documented (csv-stringify casts booleans to 1/'').
