@@ -10,7 +10,7 @@ import type { ReadRunOptions } from '../experiment/run-store';
 import { readRunSummary, type RequestStoreKind, type RunSummaryData } from '../experiment/run-reader';
 import { RequestSummaryBuilder } from '../experiment/request-store/summary-builder';
 import { UserError } from '../errors';
-import { ANALYSIS_FILE, DEFAULT_ALPHA, DEFAULT_BOOTSTRAP } from './defaults';
+import { ANALYSIS_FILE, checkAlpha, DEFAULT_ALPHA, DEFAULT_BOOTSTRAP } from './defaults';
 import type { LoadedRun } from '../experiment/load-run';
 import type { RunManifest } from '../experiment/manifest';
 import type { BatchRow } from '../schema/records';
@@ -106,8 +106,7 @@ export function findNonJsonNumber(value: unknown, at = 'model'): string | null {
 }
 
 export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): AnalysisModel {
-  const alpha = opts.alpha ?? DEFAULT_ALPHA;
-  if (!(alpha > 0 && alpha < 1)) throw new UserError(`alpha must be between 0 and 1 (exclusive), got ${alpha}`);
+  const alpha = checkAlpha(opts.alpha ?? DEFAULT_ALPHA);
   const bootstrap = { ...DEFAULT_BOOTSTRAP, ...opts.bootstrap };
   const templatesDir = opts.templatesDir ?? defaultTemplatesDir();
   const { manifest, batchRows } = run;

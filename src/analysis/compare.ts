@@ -9,7 +9,7 @@ import { canonicalJson } from '../config/experiment';
 import { UserError } from '../errors';
 import { BATCH_METRICS, type BatchMetricKey } from '../schema/metrics';
 import { bootstrapMedianDiffCI, type BootstrapOptions } from './bootstrap';
-import { DEFAULT_ALPHA, DEFAULT_CHANGE_BOOTSTRAP } from './defaults';
+import { checkAlpha, DEFAULT_ALPHA, DEFAULT_CHANGE_BOOTSTRAP } from './defaults';
 import { median } from './descriptive';
 import { holm } from './holm';
 import { mannWhitneyU } from './mann-whitney';
@@ -133,11 +133,6 @@ export function judgeChanges(entries: readonly { change: Change; better: 'lower'
     if (c.pHolm >= alpha || delta === 0) c.verdict = '~';
     else c.verdict = (better === 'lower') === delta < 0 ? 'better' : 'worse';
   });
-}
-
-export function checkAlpha(alpha: number): number {
-  if (!(alpha > 0 && alpha < 1)) throw new UserError(`alpha must be between 0 and 1 (exclusive), got ${alpha}`);
-  return alpha;
 }
 
 export function compareRuns(models: readonly AnalysisModel[], opts: CompareRunsOptions = {}): RunComparison {

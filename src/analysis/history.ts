@@ -7,8 +7,8 @@
 import { UserError } from '../errors';
 import { BATCH_METRICS, type BatchMetricKey } from '../schema/metrics';
 import { bootstrapMedianCI, type BootstrapOptions } from './bootstrap';
-import { MIN_BATCHES, checkAlpha, describeRun, judgeChanges, measureChange, measuredValues, type Change, type ComparedRun } from './compare';
-import { DEFAULT_ALPHA, DEFAULT_CHANGE_BOOTSTRAP } from './defaults';
+import { MIN_BATCHES, describeRun, judgeChanges, measureChange, measuredValues, type Change, type ComparedRun } from './compare';
+import { checkAlpha, DEFAULT_ALPHA, DEFAULT_CHANGE_BOOTSTRAP } from './defaults';
 import type { AnalysisModel } from './model';
 
 export interface HistoryPoint {

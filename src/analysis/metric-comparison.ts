@@ -91,8 +91,12 @@ function pairOf(pairs: PairwiseComparison[], a: string, b: string): PairwiseComp
   return pairs.find((p) => (p.a === a && p.b === b) || (p.a === b && p.b === a))!;
 }
 
+/** How much better `best` is than `next`, % of `next` (null when next is 0: no Infinity in the model). */
+function relativeDiffPct(bestMedian: number, nextMedian: number): number | null {
+  return nextMedian !== 0 ? (Math.abs(nextMedian - bestMedian) / Math.abs(nextMedian)) * 100 : null;
+}
+
 function verdictFor(
-  label: string,
   better: Better,
   perPlatform: PlatformMetricSummary[],
   omnibus: OmnibusTest,
@@ -110,8 +114,8 @@ function verdictFor(
   const medianTie = bestMedian === runnerMedian;
   if (significantOverall && pValue < alpha && !medianTie) {
     // The runner-up's median cannot be 0 here: times are ≥ 0 (nothing beats 0 s/MiB) and a throughput
-    // of 0 would need infinite time. The guard only keeps the model free of Infinity.
-    const improvementPct = runnerMedian !== 0 ? (Math.abs(runnerMedian - bestMedian) / Math.abs(runnerMedian)) * 100 : 0;
+    // of 0 would need infinite time. The fallback only keeps the model free of Infinity.
+    const improvementPct = relativeDiffPct(bestMedian, runnerMedian) ?? 0;
     return { kind: 'winner', winner: best.platform, runnerUp: runnerUp.platform, improvementPct, pValue };
   }
   // Report the p that failed: the omnibus one, or (omnibus significant) the best-vs-runner-up one.
@@ -133,7 +137,7 @@ function rankingOf(perPlatform: PlatformMetricSummary[], better: Better): Metric
     next: next?.platform ?? null,
     bestMedian,
     nextMedian,
-    relativeDiffPct: bestMedian !== null && nextMedian !== null && nextMedian !== 0 ? (Math.abs(nextMedian - bestMedian) / Math.abs(nextMedian)) * 100 : null,
+    relativeDiffPct: bestMedian !== null && nextMedian !== null ? relativeDiffPct(bestMedian, nextMedian) : null,
   };
 }
 
@@ -161,7 +165,7 @@ export function compareMetrics(measured: BatchRow[], platforms: string[], opts: 
       ...common,
       omnibus,
       pairwise: pairs,
-      verdict: verdictFor(label, better, d.perPlatform, omnibus, pairs, opts.alpha),
+      verdict: verdictFor(better, d.perPlatform, omnibus, pairs, opts.alpha),
     };
   });
 }
