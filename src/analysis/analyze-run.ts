@@ -10,7 +10,7 @@ import type { ReadRunOptions } from '../experiment/run-store';
 import { readRunSummary, type RequestStoreKind, type RunSummaryData } from '../experiment/run-reader';
 import { RequestSummaryBuilder } from '../experiment/request-store/summary-builder';
 import { UserError } from '../errors';
-import { ANALYSIS_FILE, checkAlpha, DEFAULT_ALPHA, DEFAULT_BOOTSTRAP } from './defaults';
+import { ANALYSIS_FILE, checkAlpha, DEFAULT_ALPHA, DEFAULT_BOOTSTRAP, MIN_BATCHES } from './defaults';
 import type { LoadedRun } from '../experiment/load-run';
 import type { RunManifest } from '../experiment/manifest';
 import type { BatchRow } from '../schema/records';
@@ -74,7 +74,7 @@ function methodsText(alpha: number, bootstrap: { iterations: number; seed: numbe
     effectSizes: "Cliff's δ = P(a > b) − P(a < b) and Vargha–Delaney A = P(a > b) + ½ P(a = b) over all pairs of batches.",
     bootstrap: `Percentile bootstrap of the difference of medians, ${bootstrap.iterations} resamples, seed ${bootstrap.seed}, ${(bootstrap.level * 100).toFixed(0)}% interval.`,
     correction: 'Holm step-down adjustment: across the metrics for the Kruskal–Wallis tests (the family is the per-metric omnibus tests), and across the pairs within a metric for the Mann–Whitney tests.',
-    verdictRule: `A platform wins a metric only if the Holm-adjusted Kruskal–Wallis p is below α = ${alpha} (lower is better for times, higher for throughput); with more than two platforms the best platform by median must also differ from the runner-up (Holm-adjusted Mann–Whitney p < α). Otherwise the verdict is "no significant difference" and lists the platforms that cannot be told apart. Fewer than 2 measured batches for a platform, or identical values everywhere, give "insufficient data".`,
+    verdictRule: `A platform wins a metric only if the Holm-adjusted Kruskal–Wallis p is below α = ${alpha} (lower is better for times, higher for throughput); with more than two platforms the best platform by median must also differ from the runner-up (Holm-adjusted Mann–Whitney p < α). Otherwise the verdict is "no significant difference" and lists the platforms that cannot be told apart. Fewer than ${MIN_BATCHES} measured batches for a platform, or identical values everywhere, give "insufficient data".`,
     exclusions: 'Warm-up batches and batches marked failed (more failed requests than the run\'s tolerance) are left out of every statistic and counted.',
     latency: 'Request latency percentiles use the successful requests of the measured batches; time to first byte is reported for downloads. Failures and retries count every request of the non-warm-up batches, failed batches included.',
     cost:

@@ -9,7 +9,7 @@ import { canonicalJson } from '../config/experiment';
 import { UserError } from '../errors';
 import { BATCH_METRICS, type BatchMetricKey } from '../schema/metrics';
 import { bootstrapMedianDiffCI, type BootstrapOptions } from './bootstrap';
-import { checkAlpha, DEFAULT_ALPHA, DEFAULT_CHANGE_BOOTSTRAP } from './defaults';
+import { checkAlpha, DEFAULT_ALPHA, DEFAULT_CHANGE_BOOTSTRAP, MIN_BATCHES } from './defaults';
 import { median } from './descriptive';
 import { holm } from './holm';
 import { mannWhitneyU } from './mann-whitney';
@@ -57,8 +57,7 @@ export interface RunComparison {
   rows: ChangeRow[];
 }
 
-/** Measured batches a run needs in a metric before its change is tested. */
-export const MIN_BATCHES = 2;
+export { MIN_BATCHES } from './defaults';
 
 /** The measured per-batch values of one platform and metric, from the model's figure data. */
 export function measuredValues(model: AnalysisModel, platform: string, metric: BatchMetricKey): number[] {

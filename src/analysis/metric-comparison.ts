@@ -7,6 +7,7 @@
 import { type BatchRow } from '../schema/records';
 import { BATCH_METRICS, type BatchMetricKey } from '../schema/metrics';
 import { bootstrapMedianDiffCI } from './bootstrap';
+import { MIN_BATCHES } from './defaults';
 import { summarize } from './descriptive';
 import { cliffsDelta, varghaDelaneyA } from './effect-size';
 import { holm } from './holm';
@@ -35,9 +36,9 @@ function values(rows: BatchRow[], key: BatchMetricKey): number[] {
 /** Why the tests cannot be run on these groups, or null when they can. */
 function insufficiency(platforms: string[], groups: number[][]): string | null {
   if (platforms.length < 2) return 'only one platform: nothing to compare';
-  const small = platforms.filter((_, i) => groups[i].length < 2);
+  const small = platforms.filter((_, i) => groups[i].length < MIN_BATCHES);
   if (small.length) {
-    return `${small.map((p) => `${p} has n = ${groups[platforms.indexOf(p)].length}`).join(', ')} (need ≥ 2 measured batches per platform)`;
+    return `${small.map((p) => `${p} has n = ${groups[platforms.indexOf(p)].length}`).join(', ')} (need ≥ ${MIN_BATCHES} measured batches per platform)`;
   }
   const pooled = groups.flat();
   if (pooled.every((v) => v === pooled[0])) return `all values are identical (${pooled[0]})`;
