@@ -183,3 +183,9 @@ test('cloudbench seal refuses a folder that does not add up, in one line', () =>
   assert.match(r.stderr, /^cloudbench: cannot seal .*: requests\.jsonl line 1921: is not valid JSON; its analysis still works from requests\.jsonl with --exclude-invalid\n$/);
   assert.ok(!fs.existsSync(path.join(dir, 'requests')));
 });
+
+test('a summary computed at other probabilities than the analysis reads is refused, not misread', async () => {
+  const dir = fixture({ batches: 3, batchSize: 10 });
+  const summary = await readRunSummary(dir, [0.5, 0.99]);
+  assert.throws(() => analyzeRun(summary, { now: NOW }), /latency summary has 2 quantiles, the analysis needs LATENCY_PROBABILITIES \(101\)/);
+});

@@ -37,7 +37,13 @@ export type AnalyzeInput =
 
 /** The per-step counts and latency quantiles of a run given as rows, as a run folder's store would give them. */
 function summaryOf(run: AnalyzeInput): { cells: readonly StepCell[]; latency: readonly LatencyDigest[] } {
-  if ('cells' in run) return run;
+  if ('cells' in run) {
+    // The tables read p50…p99 by position in LATENCY_PROBABILITIES: a summary computed at other
+    // probabilities would give wrong percentiles without a word.
+    const wrong = run.latency.find((d) => d.n > 0 && d.quantilesMs.length !== LATENCY_PROBABILITIES.length);
+    if (wrong) throw new Error(`${wrong.platform} ${wrong.phase}: latency summary has ${wrong.quantilesMs.length} quantiles, the analysis needs LATENCY_PROBABILITIES (${LATENCY_PROBABILITIES.length})`);
+    return run;
+  }
   const builder = new RequestSummaryBuilder();
   for (const r of run.requestRows) builder.add(r);
   const measured = measuredBatches(run.batchRows).map((b) => ({ platform: b.platform, batch: b.batch }));
