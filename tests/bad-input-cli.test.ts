@@ -73,7 +73,7 @@ catalogue('1. commands and options', [
 // --- 2. Output paths -----------------------------------------------------------------------------
 
 catalogue('2. output paths', [
-  cli('run --out under a regular file', ['run', '--local', '--out', `${FILE}/runs`], fail(/--out: cannot write to .*file\.txt\/runs: .*file\.txt is a file, not a folder/)),
+  cli('run --out under a regular file', ['run', '--local', '--out', `${FILE}/runs`], fail(/--out: cannot write to .*file\.txt\/runs: .*file\.txt is a file, not a folder/), { check: unchanged(FILE) }),
   cli('run --out an existing file', ['run', '--local', '--out', FILE], fail(/--out: .*file\.txt is a file, not a folder/), { check: unchanged(FILE) }),
   // found (and the other /proc cases but notebook run): Node 20's recursive mkdir loops forever there.
   cli('run --out under /proc', ['run', '--local', '--out', `${PROC}/runs`], fail(/--out: cannot write to \/proc\/cloudbench-bad-input-\d+\/runs/), { killMs: 15_000, check: absent(PROC) }),
@@ -81,19 +81,19 @@ catalogue('2. output paths', [
   cli('config outDir an existing file', ['run', '--config', p('c', 'outdir-file.json')], fail(/outDir: .*file\.txt is a file, not a folder/), {
     setup: () => writeConfig('outdir-file.json', { ...BASE, outDir: FILE }), check: unchanged(FILE),
   }),
-  cli('report --out under a regular file', ['report', BASE_RUN, '--out', `${FILE}/report`], fail(/--out: cannot write to .*file\.txt\/report: .*file\.txt is a file, not a folder/)),
+  cli('report --out under a regular file', ['report', BASE_RUN, '--out', `${FILE}/report`], fail(/--out: cannot write to .*file\.txt\/report: .*file\.txt is a file, not a folder/), { check: unchanged(FILE) }),
   cli('report --out an existing file', ['report', BASE_RUN, '--out', FILE], fail(/--out: .*file\.txt is a file, not a folder/), { check: unchanged(FILE) }),
   cli('report --out on a read-only place', ['report', BASE_RUN, '--out', SYS], fail(/--out: cannot write to \/sys\/cloudbench-bad-input-\d+: /), { check: absent(SYS) }),
-  cli('dataset synth --out under a regular file', ['dataset', 'synth', '--count', '1', '--out', `${FILE}/imgs`], fail(/--out: cannot write to .*file\.txt\/imgs: .*file\.txt is a file, not a folder/)),
+  cli('dataset synth --out under a regular file', ['dataset', 'synth', '--count', '1', '--out', `${FILE}/imgs`], fail(/--out: cannot write to .*file\.txt\/imgs: .*file\.txt is a file, not a folder/), { check: unchanged(FILE) }),
   cli('dataset synth --out an existing file', ['dataset', 'synth', '--count', '1', '--out', FILE], fail(/--out: .*file\.txt is a file, not a folder/), { check: unchanged(FILE) }),
   cli('dataset synth --out under /proc', ['dataset', 'synth', '--count', '1', '--out', `${PROC}/imgs`], fail(/--out: cannot write to \/proc\/cloudbench-bad-input-\d+\/imgs/), { killMs: 15_000, check: absent(PROC) }),
   cli('dataset synth --out on a read-only place', ['dataset', 'synth', '--count', '1', '--out', SYS], fail(/--out: cannot write to \/sys\/cloudbench-bad-input-\d+: /), { check: absent(SYS) }),
-  cli('notebook run --out under a regular file', ['notebook', 'run', NB, '--out', `${FILE}/out.ipynb`], fail(/--out: .*file\.txt is a file, not a folder/)),
+  cli('notebook run --out under a regular file', ['notebook', 'run', NB, '--out', `${FILE}/out.ipynb`], fail(/--out: .*file\.txt is a file, not a folder/), { check: unchanged(FILE) }),
   cli('notebook run --out an existing folder', ['notebook', 'run', NB, '--out', p('f', 'empty')], fail(/--out: .*empty is a folder, not a file/)),
   cli('notebook run --out on a read-only place', ['notebook', 'run', NB, '--out', `${SYS}.ipynb`], fail(/--out: cannot write to \/sys: /), { check: absent(`${SYS}.ipynb`) }),
   // found: shows Node's raw message with the internal probe file's name.
   cli('notebook run --out under /proc', ['notebook', 'run', NB, '--out', `${PROC}.ipynb`], fail(/--out: cannot write to \/proc: /), { check: absent(`${PROC}.ipynb`) }),
-  cli('kernel-install --dir under a regular file', ['notebook', 'kernel-install', '--dir', `${FILE}/jupyter`], fail(/--dir: cannot write to .*file\.txt\/jupyter: .*file\.txt is a file, not a folder/)),
+  cli('kernel-install --dir under a regular file', ['notebook', 'kernel-install', '--dir', `${FILE}/jupyter`], fail(/--dir: cannot write to .*file\.txt\/jupyter: .*file\.txt is a file, not a folder/), { check: unchanged(FILE) }),
   cli('kernel-install --dir an existing file', ['notebook', 'kernel-install', '--dir', FILE], fail(/--dir: .*file\.txt is a file, not a folder/), { check: unchanged(FILE) }),
   cli('kernel-install --dir on a read-only place', ['notebook', 'kernel-install', '--dir', SYS], fail(/--dir: cannot write to \/sys\/cloudbench-bad-input-\d+: /), { check: absent(SYS) }),
   cli('kernel-install --dir under /proc', ['notebook', 'kernel-install', '--dir', `${PROC}/jupyter`], fail(/--dir: cannot write to \/proc\/cloudbench-bad-input-\d+\/jupyter/), { killMs: 15_000, check: absent(PROC) }),

@@ -1,6 +1,6 @@
 /**
  * The machinery of the bad-input catalogue (tests/bad-input-*.test.ts): a private temp folder with
- * the files the cases need, a runner that executes each case as a user would (four at a time),
+ * the files the cases need, a runner that executes each case as a user would (three at a time),
  * and the assertions every case shares. Importing it registers the folder's set-up and removal.
  */
 import assert from 'node:assert/strict';
@@ -47,7 +47,7 @@ export interface Expect {
   kind?: 'usage';
   /** For status 0: what stdout says. */
   stdout?: RegExp;
-  /** The command must end within this (default 15 s; `--local` cases: before the stack starts). */
+  /** The command must end within this (default 20 s; `--local` cases: before the stack starts). */
   maxMs?: number;
   /** Values that must not appear in the output (besides anything containing SECRET). */
   secrets?: string[];
@@ -55,12 +55,12 @@ export interface Expect {
 export interface Case {
   name: string;
   args: string[];
-  /** Writes what the case needs; runs in its group's before(). */
+  /** Writes what the case needs; every case's setup runs once, before the first command. A setup that throws fails its own case. */
   setup?: () => void;
   /** Afterwards, e.g. nothing was created. */
   check?: () => void;
   env?: NodeJS.ProcessEnv;
-  /** Killed after this (a hang); default 20 s. */
+  /** Killed after this (a hang); default 30 s. */
   killMs?: number;
   expect: Expect;
 }
@@ -137,15 +137,25 @@ function limiter(n: number): <T>(f: () => Promise<T>) => Promise<T> {
 
 /**
  * One describe per category, one test per case. The commands of every category run in one pool,
- * four at a time, in table order, started by the first test: a test waits for its own command.
+ * three at a time, in table order, started by the first test: a test waits for its own command.
  */
 const ALL: Case[] = [];
 let outcomes: Map<Case, Promise<Outcome>> | undefined;
 function outcomeOf(c: Case): Promise<Outcome> {
   if (!outcomes) {
-    ALL.forEach((x) => x.setup?.());
+    // Every setup before any command; a failing one is its own case's failure, not the first test's.
+    const setupErrors = new Map<Case, unknown>();
+    for (const x of ALL) {
+      try {
+        x.setup?.();
+      } catch (err) {
+        setupErrors.set(x, err);
+      }
+    }
     const pool = limiter(3);
-    outcomes = new Map(ALL.map((x) => [x, pool(() => runCase(x))]));
+    outcomes = new Map(ALL.map((x) => [x, setupErrors.has(x) ? Promise.reject(setupErrors.get(x)) : pool(() => runCase(x))]));
+    // Rejections are awaited by their own test, later.
+    for (const o of outcomes.values()) o.catch(() => undefined);
   }
   return outcomes.get(c)!;
 }
