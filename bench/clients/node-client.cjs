@@ -8,6 +8,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { createS3Store } = require('../../dist/targets/s3-store');
 const { createAzureBlobStore } = require('../../dist/targets/azure-blob-store');
+// The runner's own bounded pool, so the concurrency path measured is the one a run uses.
+const { forEachLimit } = require('../../dist/concurrency');
 
 const [kind, stackFile, imagesDir, concurrencies = '1,16'] = process.argv.slice(2);
 const stack = JSON.parse(fs.readFileSync(stackFile, 'utf8'));
@@ -20,10 +22,6 @@ const store =
     ? createS3Store({ type: 's3', bucket: stack.s3.bucket, region: stack.s3.region, endpoint: stack.s3.endpoint, credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey } })
     : createAzureBlobStore({ type: 'azure-blob', container: stack.azureBlob.container, connectionString: stack.azureBlob.connectionString });
 
-async function pool(n, c, fn) {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(c, n) }, async () => { while (next < n) await fn(next++); }));
-}
 
 (async () => {
   const prefix = `bench/node-${kind}-${process.pid}`;
@@ -37,7 +35,7 @@ async function pool(n, c, fn) {
     for (const phase of ['upload', 'download']) {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
-      await pool(bodies.length, c, async (i) => {
+      await forEachLimit(bodies, c, async (_body, i) => {
         const key = `${prefix}/c${c}/${names[i]}`;
         if (phase === 'upload') {
           const r = await store.put(key, bodies[i], bodies[i].length);
