@@ -6,6 +6,7 @@ import type { ParseError } from 'jsonc-parser';
 import YAML from 'yaml';
 import { MAX_SEED, MAX_SYNTHETIC_COUNT, type DatasetConfig } from '../datasets/types';
 import { DEFAULT_RETRY, DEFAULT_TIMEOUTS, type InferenceTargetConfig, type PlatformConfig, type RequestTimeouts, type RetryPolicy, type StorageTargetConfig } from './targets';
+import { checkLoadBudget, parseLoadConfig, type LoadConfig } from './load';
 import { ConfigError, Field, SECRET_KEYS, type Json } from './validate';
 
 export { ConfigError } from './validate';
@@ -49,6 +50,8 @@ export interface ExperimentConfig {
   timeouts: Record<Phase, RequestTimeouts>;
   /** Attempts per request on every platform (and, if set, one backoff for every SDK). */
   retry: RetryPolicy;
+  /** An open-loop load scenario after the batch protocol; absent (not null) when not configured, so older configs hash as before. */
+  load?: LoadConfig;
 }
 
 export const DEFAULTS = {
@@ -66,7 +69,7 @@ export const DEFAULTS = {
 
 const TOP_KEYS = [
   'name', 'platforms', 'dataset', 'batchSize', 'batches', 'warmupBatches', 'concurrency', 'order',
-  'seed', 'phases', 'failureTolerance', 'keyPrefix', 'cleanup', 'outDir', 'timeouts', 'retry',
+  'seed', 'phases', 'failureTolerance', 'keyPrefix', 'cleanup', 'outDir', 'timeouts', 'retry', 'load',
 ] as const;
 
 const TIMEOUT_KEYS = ['connectMs', 'firstByteMs', 'totalMs'] as const;
@@ -269,6 +272,9 @@ export function parseExperimentConfig(raw: Json, env: NodeJS.ProcessEnv = proces
     throw new ConfigError('config.phases: "download" needs "upload" (a run downloads what it uploaded)');
   }
 
+  const load = root.child('load').present ? parseLoadConfig(root.child('load')) : undefined;
+  if (load) checkLoadBudget(load, Object.keys(platforms).length);
+
   return {
     name: root.child('name').string({ default: DEFAULTS.name }),
     platforms,
@@ -290,6 +296,7 @@ export function parseExperimentConfig(raw: Json, env: NodeJS.ProcessEnv = proces
     outDir: root.child('outDir').string({ default: DEFAULTS.outDir }),
     timeouts: parseTimeouts(root.child('timeouts')),
     retry: parseRetry(root.child('retry')),
+    ...(load ? { load } : {}),
   };
 }
 
