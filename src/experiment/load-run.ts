@@ -1,4 +1,5 @@
 /** Reads a run folder into danfojs DataFrames (and plain rows, for code that wants arrays). */
+import type { LoadStepRow } from '../schema/load-records';
 import type { DataFrame } from 'danfojs-node';
 import type { RunManifest } from './manifest';
 import { BATCH_COLUMNS, type BatchRow, type RequestRow } from '../schema/records';
@@ -27,6 +28,8 @@ export interface LoadedRun {
   notes: string[];
   /** Which of the folder's request stores was read: the columnar files (requests/) or requests.jsonl. */
   store: RequestStoreKind;
+  /** Sealed steps of the load scenario, one per platform × rate ([] when the run had none); its request rows stay on disk (load-requests.jsonl, load/). */
+  loadSteps: LoadStepRow[];
 }
 
 let danfo: typeof import('danfojs-node') | undefined;
@@ -50,7 +53,7 @@ const REQUEST_COLUMNS: (keyof RequestRow)[] = [
 
 /** Reads a run folder (the columnar store when sealed, else requests.jsonl), checked: a folder whose files do not add up is refused unless `invalid: 'exclude'`. */
 export async function loadRun(dir: string, opts: ReadRunOptions = {}): Promise<LoadedRun> {
-  const { dir: abs, manifest, batchRows, requestRows, notes, store } = await readRun(dir, opts);
+  const { dir: abs, manifest, batchRows, requestRows, notes, store, loadSteps } = await readRun(dir, opts);
   const batchColumns = [...BATCH_COLUMNS] as string[];
   return {
     dir: abs,
@@ -61,5 +64,6 @@ export async function loadRun(dir: string, opts: ReadRunOptions = {}): Promise<L
     requestRows,
     notes,
     store,
+    loadSteps,
   };
 }

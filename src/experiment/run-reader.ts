@@ -4,6 +4,8 @@
  * DataFrame). The columnar store (requests/, Parquet) is read when it holds every sealed batch;
  * otherwise requests.jsonl, the append log, which every run folder has. Both are checked the same way.
  */
+import type { LoadStepRow } from '../schema/load-records';
+import { readLoadSteps } from './load/load-store';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunManifest } from './manifest';
@@ -31,6 +33,8 @@ export interface RunSummaryData {
   latency: LatencyDigest[];
   notes: string[];
   store: RequestStoreKind;
+  /** Sealed steps of the load scenario ([] when the run had none). */
+  loadSteps: LoadStepRow[];
 }
 
 export interface RunData {
@@ -41,6 +45,7 @@ export interface RunData {
   /** What was left out and why (a stopped run's batch in flight; with `exclude`, every problem). */
   notes: string[];
   store: RequestStoreKind;
+  loadSteps: LoadStepRow[];
 }
 
 /** Sealed files of this run that hold every sealed batch of every phase run, or why not. */
@@ -137,7 +142,7 @@ const measuredSteps = (batchRows: readonly BatchRow[]) => batchRows.filter(isMea
 
 /** What the analysis needs from a run folder: checked batch rows, per-step counts and latency quantiles at `probabilities`. */
 export async function readRunSummary(runDir: string, probabilities: readonly number[], opts: ReadRunOptions = {}): Promise<RunSummaryData> {
-  return openChecked<Omit<RunSummaryData, 'store'>>(
+  const data = await openChecked<Omit<RunSummaryData, 'store' | 'loadSteps'>>(
     runDir,
     async (db, files, c, cells) => {
       const batchRows = finish(c, opts);
@@ -151,11 +156,12 @@ export async function readRunSummary(runDir: string, probabilities: readonly num
     },
     false,
   );
+  return { ...data, loadSteps: readLoadSteps(data.dir) };
 }
 
 /** Everything a run folder holds, as plain rows, checked (no DataFrames: analysis and reports need none). */
 export async function readRun(runDir: string, opts: ReadRunOptions = {}): Promise<RunData> {
-  return openChecked<Omit<RunData, 'store'>>(
+  const data = await openChecked<Omit<RunData, 'store' | 'loadSteps'>>(
     runDir,
     async (db, files, c) => {
       const batchRows = finish(c, opts);
@@ -169,4 +175,5 @@ export async function readRun(runDir: string, opts: ReadRunOptions = {}): Promis
     },
     true,
   );
+  return { ...data, loadSteps: readLoadSteps(data.dir) };
 }

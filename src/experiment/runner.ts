@@ -19,6 +19,9 @@ import { createInferenceEndpoint, createObjectStore } from '../targets/factory';
 import type { AdapterOptions } from '../targets/types';
 import { measureBatch, type FailedRequest, type PlatformClients } from './batch-step';
 import { watchInterrupts, type InterruptStage, type Interrupts } from './interrupts';
+import { runLoadScenario, type LoadEvent } from './load/load-scenario';
+import { repairLoadForResume } from './load/load-store';
+import type { LoadStepRow } from '../schema/load-records';
 import { gitCommit, hostDescription, versions, type RunManifest } from './manifest';
 import { platformPrefix } from './object-keys';
 import { checkPlan, planSteps } from './plan';
@@ -36,7 +39,8 @@ export type RunEvent =
   | { type: 'cleanup'; platform: string; deleted: number }
   | { type: 'interrupt'; stage: InterruptStage }
   | { type: 'warning'; message: string }
-  | { type: 'end'; status: RunManifest['status'] };
+  | { type: 'end'; status: RunManifest['status'] }
+  | LoadEvent;
 
 export interface RunOptions {
   config: ExperimentConfig;
@@ -59,6 +63,8 @@ export interface RunResult {
   dir: string;
   status: RunManifest['status'];
   batches: BatchRow[];
+  /** Sealed steps of the load scenario ([] when the config has none). */
+  loadSteps: LoadStepRow[];
   /** Failed requests of this session: how many, and the first few with their reasons. */
   failures: { count: number; examples: FailedRequest[] };
 }
@@ -147,6 +153,7 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
   let dir: string;
   let manifest: RunManifest;
   let done = new Set<string>();
+  let loadSealed: LoadStepRow[] = [];
   const sessionStart = new Date().toISOString();
   try {
     if (o.resumeDir) {
@@ -161,6 +168,7 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
       }
       const repair = repairForResume(dir, manifest);
       done = repair.done;
+      loadSealed = repairLoadForResume(dir, runId);
       for (const d of repair.dropped) emitEvent({ type: 'warning', message: `measured again: ${d}` });
       manifest.status = 'running';
       manifest.endedAt = null;
@@ -243,6 +251,14 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
       session.stepsDone += 1;
       emitEvent({ type: 'batch', row: measured.row, stepsDone, steps: steps.length });
     }
+    if (config.load && !stop.aborted) {
+      loadSealed = await runLoadScenario({
+        runId, dir, load: config.load, seed: config.seed, items, sealed: loadSealed, t0, stop, abort,
+        endpoints: Object.fromEntries(platformNames.map((n) => [n, clients[n].endpoint])),
+        emit: emitEvent,
+        warn: (message) => emitEvent({ type: 'warning', message }),
+      });
+    }
     if (stop.aborted) {
       status = 'interrupted';
       stopError = stopped('interrupted', '');
@@ -265,7 +281,7 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
   if (manifestError) {
     throw new UserError(`run ${runId}: every batch is saved, but the manifest could not record the run's end (${manifestError}); it still says "running"`);
   }
-  return { runId, dir, status, batches: readSealedBatchRows(dir), failures };
+  return { runId, dir, status, batches: readSealedBatchRows(dir), loadSteps: loadSealed, failures };
 
   async function finish(): Promise<void> {
     try {

@@ -19,6 +19,11 @@ export interface ScoringResponse {
   detections: Detection[];
   model: string;
   inferenceMs: number;
+  /**
+   * Instances serving the endpoint when it answered, when the endpoint says (the local stack does;
+   * on a real cloud the count lives in its metrics service, CloudWatch or Azure Monitor).
+   */
+  instances?: number;
 }
 
 /** A 200 whose body is not a scoring response: the row's errorCode is its name. */
@@ -46,6 +51,7 @@ export function parseScoringResponse(text: string): ParseResult {
       detections: json.detections as Detection[],
       model: typeof json.model === 'string' ? json.model : 'unknown',
       inferenceMs: typeof json.inferenceMs === 'number' ? json.inferenceMs : NaN,
+      ...(typeof json.instances === 'number' && Number.isInteger(json.instances) && json.instances >= 0 ? { instances: json.instances } : {}),
     },
   };
 }

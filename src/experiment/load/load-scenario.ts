@@ -1,0 +1,125 @@
+/**
+ * The load scenario of a run: cold-start probes, then rate steps — a sweep over the configured
+ * rates or a step-up capacity search that stops a platform at its first rate that misses the
+ * target — interleaved across platforms the way batches are (every platform runs rate k, in a
+ * seeded order, before any runs rate k + 1), so drift over time favours no platform. Every
+ * platform sees the same arrival schedule and the same images at a given step.
+ */
+import { searchRates, stepRequestCounts, type CapacitySearch, type LoadConfig } from '../../config/load';
+import type { ImageItem } from '../../datasets/types';
+import type { LoadRequestRow, LoadStepRow } from '../../schema/load-records';
+import type { InferenceEndpoint } from '../../targets/types';
+import { planSteps } from '../plan';
+import { stepSeed } from './arrival-schedule';
+import { ImageFeed } from './image-feed';
+import { runLoadStep, type StepProgress } from './load-step';
+import { loadStepKey, LoadStore } from './load-store';
+
+export type LoadEvent =
+  | { type: 'load-start'; platforms: string[]; rates: number[]; mode: 'sweep' | 'search'; stepsDone: number }
+  | { type: 'load-idle'; platform: string; seconds: number }
+  | { type: 'load-progress'; progress: StepProgress }
+  | { type: 'load-step'; row: LoadStepRow }
+  | { type: 'load-end'; capacity: Record<string, number | null> };
+
+export interface LoadScenarioContext {
+  runId: string;
+  dir: string;
+  load: LoadConfig;
+  seed: number;
+  items: readonly ImageItem[];
+  endpoints: Record<string, InferenceEndpoint>;
+  /** Steps sealed by an earlier session of this run (resume): not measured again. */
+  sealed: readonly LoadStepRow[];
+  t0: number;
+  stop: AbortSignal;
+  abort: AbortSignal;
+  emit(event: LoadEvent): void;
+  warn(message: string): void;
+}
+
+/** The highest rate that met the target with every lower rate meeting it too; null when the first missed. */
+export function capacityOf(steps: readonly Pick<LoadStepRow, 'step' | 'rateRps' | 'meetsSlo'>[]): number | null {
+  let capacity: number | null = null;
+  for (const s of [...steps].filter((x) => x.step >= 0).sort((a, b) => a.rateRps - b.rateRps)) {
+    if (!s.meetsSlo) break;
+    capacity = s.rateRps;
+  }
+  return capacity;
+}
+
+function idle(ms: number, stop: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (stop.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stop.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Runs the scenario; steps are sealed in the run folder as they finish. Resolves with every sealed step row. */
+export async function runLoadScenario(ctx: LoadScenarioContext): Promise<LoadStepRow[]> {
+  const { load } = ctx;
+  const platforms = Object.keys(ctx.endpoints);
+  const rates = load.rates ?? searchRates(load.search as CapacitySearch);
+  const mode = load.rates ? 'sweep' : 'search';
+  const rows: LoadStepRow[] = [...ctx.sealed];
+  const sealed = new Set(rows.map((r) => loadStepKey(r.platform, r.step)));
+  ctx.emit({ type: 'load-start', platforms, rates, mode, stepsDone: rows.length });
+  const store = await LoadStore.open(ctx.dir, ctx.runId, ctx.warn);
+  // The same per-round platform shuffle as batches, from its own stream of the run's seed.
+  const orders = planSteps(platforms, rates.length + 1, 'interleaved', (ctx.seed ^ 0x10ad) >>> 0);
+  const orderOf = (round: number) => orders.filter((s) => s.batch === round).map((s) => s.platform);
+
+  const measure = async (platform: string, step: number, rate: number, counts: { warmup: number; measured: number }) => {
+    const seed = stepSeed(ctx.seed, step);
+    const requestRows: LoadRequestRow[] = [];
+    const row = await runLoadStep(
+      {
+        // A cold probe is one request timed to its end, whatever it takes: never stopped early.
+        runId: ctx.runId, platform, step, rateRps: rate, load: step < 0 ? { ...load, earlyStop: false } : load, endpoint: ctx.endpoints[platform],
+        feed: new ImageFeed(ctx.items, seed), seed, t0: ctx.t0, sink: (r) => requestRows.push(r),
+        stop: ctx.stop, abort: ctx.abort, onProgress: (progress) => ctx.emit({ type: 'load-progress', progress }), cold: step < 0,
+      },
+      counts,
+    );
+    // An interrupted step is not sealed: a resumed run measures it again from the start.
+    if (row.endedBy === 'interrupted') return;
+    await store.sealStep(requestRows, row);
+    rows.push(row);
+    sealed.add(loadStepKey(platform, step));
+    ctx.emit({ type: 'load-step', row });
+  };
+
+  try {
+    if (load.coldStart) {
+      for (const platform of orderOf(rates.length)) {
+        if (ctx.stop.aborted) break;
+        if (sealed.has(loadStepKey(platform, -1))) continue;
+        ctx.emit({ type: 'load-idle', platform, seconds: load.coldStart.idleS });
+        await idle(load.coldStart.idleS * 1000, ctx.stop);
+        if (ctx.stop.aborted) break;
+        await measure(platform, -1, 0, { warmup: 0, measured: 1 });
+      }
+    }
+    for (let k = 0; k < rates.length && !ctx.stop.aborted; k++) {
+      for (const platform of orderOf(k)) {
+        if (ctx.stop.aborted) break;
+        if (sealed.has(loadStepKey(platform, k))) continue;
+        // A search is over for a platform at its first rate that misses the target.
+        if (mode === 'search' && rows.some((r) => r.platform === platform && r.step >= 0 && r.step < k && !r.meetsSlo)) continue;
+        await measure(platform, k, rates[k], stepRequestCounts(load, rates[k]));
+      }
+    }
+  } finally {
+    store.close();
+  }
+  if (!ctx.stop.aborted) {
+    ctx.emit({ type: 'load-end', capacity: Object.fromEntries(platforms.map((p) => [p, capacityOf(rows.filter((r) => r.platform === p))])) });
+  }
+  return rows;
+}

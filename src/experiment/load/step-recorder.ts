@@ -1,0 +1,186 @@
+/**
+ * A rate step's statistics, accumulated request by request as responses arrive: HDR histograms of
+ * the corrected and naive latencies, schedule lag, model time and overhead; counters; one bucket
+ * per second for the latency-over-time figure. Constant memory whatever the step's length (the
+ * rows themselves go straight to the run store).
+ */
+import type { LatencyTarget } from '../../config/load';
+import { LatencyHistogram } from '../../schema/latency-histogram';
+import type { LoadRequestRow, LoadStepRow, PercentileSet, StepEnd, StepSecond } from '../../schema/load-records';
+
+export interface StepIdentity {
+  run: string;
+  platform: string;
+  step: number;
+  rateRps: number;
+  arrival: LoadStepRow['arrival'];
+  startedAt: string;
+  /** Which rows are the step's measurements: 'measured' in a rate step, 'cold' in a cold-start probe. */
+  counts: LoadRequestRow['phase'];
+}
+
+interface Second {
+  completed: number;
+  failed: number;
+  hist: LatencyHistogram;
+  instances: number | null;
+}
+
+/** The error code of a request cut off by the step's own early stop: counted apart from failures. */
+export const ABANDONED = 'AbandonedAtEarlyStop';
+
+/** Sent ≥ this long after intended counts as late. */
+export const LATE_MS = 1;
+
+function percentileSet(h: LatencyHistogram): PercentileSet | null {
+  const s = h.summary();
+  return s ? { ...s, histogram: h.encode() } : null;
+}
+
+export class StepRecorder {
+  private readonly corrected = LatencyHistogram.create();
+  private readonly naive = LatencyHistogram.create();
+  private readonly lag = LatencyHistogram.create();
+  private readonly model = LatencyHistogram.create();
+  private readonly overhead = LatencyHistogram.create();
+  private readonly seconds = new Map<number, Second>();
+  private readonly errorCodes: Record<string, number> = {};
+  private maxCorrected: number | null = null;
+  private maxNaive: number | null = null;
+  private instancesMin: number | null = null;
+  private instancesMax: number | null = null;
+  /** The first measured request's intended start, ms since the session's origin (the seconds' and goodput's origin). */
+  private originMs = 0;
+  private measuredFrom: string | null = null;
+  private firstIntended = Infinity;
+  private lastIntended = -Infinity;
+  private firstSent = Infinity;
+  private lastSent = -Infinity;
+  private lastEnd = -Infinity;
+  sent = 0;
+  completed = 0;
+  failed = 0;
+  abandoned = 0;
+  warmup = 0;
+  heldBack = 0;
+  late = 0;
+  /** Measured requests whose corrected latency is (or, still in flight, will be) over the target. */
+  overTarget = 0;
+
+  constructor(
+    private readonly id: StepIdentity,
+    private readonly slo: LatencyTarget & { errorTolerance: number },
+  ) {}
+
+  /** Set when the schedule reaches its first measured request, before any is sent. */
+  startMeasuring(originMs: number): void {
+    this.originMs = originMs;
+    this.measuredFrom = new Date().toISOString();
+  }
+
+  /** A measured request left the client (`held`: it waited for an in-flight slot). */
+  noteSent(row: Pick<LoadRequestRow, 'intendedMs' | 'sentMs'>, held: boolean): void {
+    this.sent += 1;
+    if (held) this.heldBack += 1;
+    const lag = row.sentMs - row.intendedMs;
+    if (lag >= LATE_MS) this.late += 1;
+    this.lag.record(lag);
+    this.firstIntended = Math.min(this.firstIntended, row.intendedMs);
+    this.lastIntended = Math.max(this.lastIntended, row.intendedMs);
+    this.firstSent = Math.min(this.firstSent, row.sentMs);
+    this.lastSent = Math.max(this.lastSent, row.sentMs);
+  }
+
+  /** A request finished (any phase); only measured ones count in the statistics. */
+  noteDone(row: LoadRequestRow): void {
+    if (row.phase !== this.id.counts) {
+      this.warmup += row.phase === 'warmup' ? 1 : 0;
+      return;
+    }
+    this.completed += 1;
+    const end = row.sentMs + row.latencyMs;
+    this.lastEnd = Math.max(this.lastEnd, end);
+    const sec = Math.max(0, Math.floor((end - this.originMs) / 1000));
+    let bucket = this.seconds.get(sec);
+    if (!bucket) this.seconds.set(sec, (bucket = { completed: 0, failed: 0, hist: LatencyHistogram.create(), instances: null }));
+    if (row.instances !== null) {
+      bucket.instances = Math.max(bucket.instances ?? 0, row.instances);
+      this.instancesMin = Math.min(this.instancesMin ?? Infinity, row.instances);
+      this.instancesMax = Math.max(this.instancesMax ?? 0, row.instances);
+    }
+    if (!row.ok && row.errorCode === ABANDONED) {
+      this.abandoned += 1;
+      return;
+    }
+    if (!row.ok) {
+      this.failed += 1;
+      bucket.failed += 1;
+      const code = row.errorCode ?? 'Error';
+      this.errorCodes[code] = (this.errorCodes[code] ?? 0) + 1;
+      return;
+    }
+    bucket.completed += 1;
+    bucket.hist.record(row.correctedMs);
+    this.corrected.record(row.correctedMs);
+    this.naive.record(row.latencyMs);
+    this.maxCorrected = Math.max(this.maxCorrected ?? 0, row.correctedMs);
+    this.maxNaive = Math.max(this.maxNaive ?? 0, row.latencyMs);
+    if (row.correctedMs > this.slo.ms) this.overTarget += 1;
+    if (row.modelMs !== null) {
+      this.model.record(row.modelMs);
+      this.overhead.record(Math.max(0, row.latencyMs - row.modelMs));
+    }
+  }
+
+  /** The step row. `planned`: measured requests the schedule held; a step that ended early sent fewer. */
+  finish(planned: number, endedBy: StepEnd, endReason: string | null): LoadStepRow {
+    const spanS = (this.lastSent - this.firstSent) / 1000;
+    const scheduledSpanS = (this.lastIntended - this.firstIntended) / 1000;
+    const seconds: StepSecond[] = [...this.seconds.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([t, b]) => ({ t, completed: b.completed, failed: b.failed, p99Ms: b.completed ? b.hist.at(99) : null, instances: b.instances }));
+    const valueAtSlo = this.corrected.count ? this.corrected.at(this.slo.percentile) : null;
+    const ok = this.completed - this.failed - this.abandoned;
+    const exactMax = (set: PercentileSet | null, max: number | null) => (set && max !== null ? { ...set, max } : set);
+    const meetsSlo =
+      endedBy === 'complete' && valueAtSlo !== null && valueAtSlo <= this.slo.ms && this.failed <= this.slo.errorTolerance * planned;
+    return {
+      run: this.id.run,
+      platform: this.id.platform,
+      step: this.id.step,
+      rateRps: this.id.rateRps,
+      arrival: this.id.arrival,
+      startedAt: this.id.startedAt,
+      measuredFrom: this.measuredFrom ?? this.id.startedAt,
+      endedBy,
+      endReason,
+      planned,
+      sent: this.sent,
+      completed: this.completed,
+      failed: this.failed,
+      abandoned: this.abandoned,
+      warmup: this.warmup,
+      heldBack: this.heldBack,
+      late: this.late,
+      overTarget: this.overTarget,
+      // n sends span n − 1 gaps.
+      scheduledRps: this.sent > 1 && scheduledSpanS > 0 ? (this.sent - 1) / scheduledSpanS : null,
+      achievedRps: this.sent > 1 && spanS > 0 ? (this.sent - 1) / spanS : null,
+      goodputRps: ok > 0 && this.lastEnd > this.firstSent ? ok / ((this.lastEnd - this.originMs) / 1000) : null,
+      corrected: exactMax(percentileSet(this.corrected), this.maxCorrected),
+      naive: exactMax(percentileSet(this.naive), this.maxNaive),
+      lag: percentileSet(this.lag),
+      model: percentileSet(this.model),
+      overhead: percentileSet(this.overhead),
+      maxCorrectedMs: this.maxCorrected,
+      maxNaiveMs: this.maxNaive,
+      instancesMin: this.instancesMin,
+      instancesMax: this.instancesMax,
+      errorCodes: { ...this.errorCodes },
+      seconds,
+      slo: { ...this.slo },
+      valueAtSlo,
+      meetsSlo,
+    };
+  }
+}
