@@ -14,6 +14,7 @@
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { Autoscaler, type AutoscalePolicy } from './autoscale-policy';
 import { ImageDecodeError, type DetectionResult, type DetectorOptions } from './detector';
 
 export interface InferencePoolOptions extends DetectorOptions {
@@ -21,6 +22,8 @@ export interface InferencePoolOptions extends DetectorOptions {
   instances?: number;
   /** Give up if a worker has not loaded its model by then. Default 60 s. */
   startTimeoutMs?: number;
+  /** Scale between min and max instances with demand (`instances` is then ignored); absent: fixed. */
+  autoscale?: AutoscalePolicy;
 }
 
 export interface PooledDetectionResult extends DetectionResult {
@@ -28,18 +31,33 @@ export interface PooledDetectionResult extends DetectionResult {
   instance: number;
   /** Time spent waiting for a free instance, milliseconds. */
   queueMs: number;
+  /** Instances serving when the request finished. */
+  instances: number;
+}
+
+/** A change of the serving instance count: ms since the pool started, and the new count. */
+export interface InstanceChange {
+  t: number;
+  at: string;
+  instances: number;
 }
 
 export interface InferencePoolStats {
   instances: number;
   alive: number;
+  /** Instances decided on but not serving yet (provisioning or loading the model). */
+  provisioning: number;
   busy: number;
   queued: number;
   /** Requests completed per instance. */
   served: number[];
+  /** Every change of the serving count since the pool started. */
+  timeline: InstanceChange[];
+  autoscale: AutoscalePolicy | null;
 }
 
 export interface InferencePool {
+  /** Instances serving now. */
   readonly instances: number;
   readonly model: string;
   detect(image: Buffer): Promise<PooledDetectionResult>;
@@ -87,6 +105,8 @@ interface Job {
 
 interface Slot {
   index: number;
+  /** Added by the autoscaler and not serving yet. */
+  provisioning?: boolean;
   worker?: Worker;
   ready: boolean;
   job?: Job;
@@ -120,12 +140,23 @@ function spawnWorker(data: InferenceWorkerData): Worker {
 }
 
 export async function createInferencePool(opts: InferencePoolOptions = {}): Promise<InferencePool> {
-  const instances = opts.instances ?? 1;
+  const { instances: _i, startTimeoutMs = 60_000, autoscale, ...detector } = opts;
+  // Autoscaled: at least one instance at start, so a model that cannot load fails now, not at the first request.
+  const instances = autoscale ? Math.max(1, autoscale.min) : (opts.instances ?? 1);
   if (!Number.isInteger(instances) || instances < 1) throw new RangeError(`instances must be a positive integer, got ${instances}`);
-  const { instances: _i, startTimeoutMs = 60_000, ...detector } = opts;
   const data: InferenceWorkerData = { detector };
 
   const slots: Slot[] = Array.from({ length: instances }, (_, index) => ({ index, ready: false, served: 0, dead: false }));
+  let nextIndex = instances;
+  const born = performance.now();
+  const timeline: InstanceChange[] = [];
+  const serving = () => slots.filter((s) => s.ready).length;
+  const noteCount = () => {
+    const n = serving();
+    if (timeline.length === 0 || timeline[timeline.length - 1].instances !== n) {
+      timeline.push({ t: performance.now() - born, at: new Date().toISOString(), instances: n });
+    }
+  };
   const queue: Job[] = [];
   let nextId = 1;
   let closed = false;
@@ -157,7 +188,9 @@ export async function createInferencePool(opts: InferencePoolOptions = {}): Prom
           case 'ready':
             model = msg.model;
             slot.ready = true;
+            slot.provisioning = false;
             wasReady = true;
+            noteCount();
             settle();
             pump();
             break;
@@ -171,7 +204,7 @@ export async function createInferencePool(opts: InferencePoolOptions = {}): Prom
             slot.job = undefined;
             if (msg.type === 'result') {
               slot.served++;
-              job.resolve({ ...msg.result, instance: slot.index, queueMs: (job.startedAt ?? job.enqueuedAt) - job.enqueuedAt });
+              job.resolve({ ...msg.result, instance: slot.index, queueMs: (job.startedAt ?? job.enqueuedAt) - job.enqueuedAt, instances: serving() });
             } else {
               job.reject(revive(msg.error));
             }
@@ -190,6 +223,7 @@ export async function createInferencePool(opts: InferencePoolOptions = {}): Prom
         if (slot.worker !== worker) return;
         slot.worker = undefined;
         slot.ready = false;
+        noteCount();
         settle(new InferencePoolError(`instance ${slot.index} exited with code ${code} while starting`, 'StartFailed'));
         slot.job?.reject(new InferencePoolError(`instance ${slot.index} exited with code ${code}`, 'WorkerCrashed'));
         slot.job = undefined;
@@ -210,6 +244,51 @@ export async function createInferencePool(opts: InferencePoolOptions = {}): Prom
     });
   }
 
+  const scaler = autoscale ? new Autoscaler(autoscale) : null;
+  /** Adds instances that serve after the provisioning delay and their own model load. */
+  function scaleOut(n: number): void {
+    for (let i = 0; i < n; i++) {
+      const slot: Slot = { index: nextIndex++, ready: false, served: 0, dead: false, provisioning: true };
+      slots.push(slot);
+      // Referenced, unlike the control tick: a request may be waiting for this instance.
+      setTimeout(() => {
+        if (closed) return;
+        start(slot).catch(() => {
+          // A new instance that cannot load the model is dropped; with none serving, waiting requests fail.
+          void slot.worker?.terminate();
+          slots.splice(slots.indexOf(slot), 1);
+          if (serving() === 0 && !slots.some((s) => s.provisioning)) {
+            for (const job of queue.splice(0)) job.reject(new InferencePoolError('no inference instance could start', 'NoWorkers'));
+          }
+        });
+      }, autoscale!.provisionMs);
+    }
+  }
+  /** Retires one idle serving instance (the newest), if there is one. */
+  function scaleIn(): void {
+    const slot = [...slots].reverse().find((s) => s.ready && !s.job);
+    if (!slot) return;
+    const w = slot.worker;
+    slot.worker = undefined;
+    slot.ready = false;
+    slots.splice(slots.indexOf(slot), 1);
+    noteCount();
+    if (w) {
+      w.removeAllListeners();
+      w.on('error', () => {});
+      void w.terminate();
+    }
+  }
+  function rescale(): void {
+    if (!scaler || closed) return;
+    const inFlight = queue.length + slots.filter((s) => s.job).length;
+    const action = scaler.decide(performance.now(), inFlight, slots.length);
+    if (action && 'add' in action) scaleOut(action.add);
+    else if (action) scaleIn();
+  }
+  const control = scaler ? setInterval(rescale, 100) : undefined;
+  control?.unref();
+
   function pump(): void {
     while (queue.length > 0) {
       const slot = slots.find((s) => s.ready && !s.job && s.worker);
@@ -225,6 +304,7 @@ export async function createInferencePool(opts: InferencePoolOptions = {}): Prom
   async function close(): Promise<void> {
     closing ??= (async () => {
       closed = true;
+      if (control) clearInterval(control);
       const err = () => new InferencePoolError('the inference pool is closed', 'PoolClosed');
       for (const job of queue.splice(0)) job.reject(err());
       await Promise.all(
@@ -253,25 +333,31 @@ export async function createInferencePool(opts: InferencePoolOptions = {}): Prom
   }
 
   return {
-    instances,
+    get instances() {
+      return serving();
+    },
     get model() {
       return model;
     },
     detect(image: Buffer): Promise<PooledDetectionResult> {
       if (closed) return Promise.reject(new InferencePoolError('the inference pool is closed', 'PoolClosed'));
-      if (slots.every((s) => s.dead)) return Promise.reject(new InferencePoolError('no inference instance is alive', 'NoWorkers'));
+      if (!scaler && slots.every((s) => s.dead)) return Promise.reject(new InferencePoolError('no inference instance is alive', 'NoWorkers'));
       return new Promise((resolve, reject) => {
         queue.push({ id: nextId++, image, enqueuedAt: performance.now(), resolve, reject });
         pump();
+        rescale(); // scale out on arrival, not a tick later
       });
     },
     stats(): InferencePoolStats {
       return {
-        instances,
-        alive: slots.filter((s) => s.ready).length,
+        instances: serving(),
+        alive: serving(),
+        provisioning: slots.filter((s) => s.provisioning).length,
         busy: slots.filter((s) => s.job).length,
         queued: queue.length,
         served: slots.map((s) => s.served),
+        timeline: [...timeline],
+        autoscale: autoscale ?? null,
       };
     },
     close,

@@ -11,6 +11,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { ScoringResponse } from '../protocol/scoring';
 import { ImageDecodeError, type DetectionResult } from './detector';
+import type { AutoscalePolicy } from './autoscale-policy';
 import { createInferencePool, InferencePoolError } from './inference-pool';
 import { serverTimeouts, type ServerTimeouts } from './server-timeouts';
 import { createSigV4Verifier } from './sigv4-verify';
@@ -27,6 +28,8 @@ export interface InferenceServerOptions {
   azureKey: string;
   /** Detector worker threads (endpoint instances). Default 1. */
   instances?: number;
+  /** Scale the instances with demand instead (see autoscale-policy.ts). */
+  autoscale?: AutoscalePolicy;
   scoreThreshold?: number;
   iouThreshold?: number;
   /** Largest accepted body; default 6 MiB, SageMaker's real-time payload limit. */
@@ -48,7 +51,10 @@ export interface InferenceServer {
 /** What the protocol layer needs from a model: the pool in production, a stub in tests. */
 export interface Scorer {
   readonly model: string;
-  detect(image: Buffer): Promise<DetectionResult & { instance?: number }>;
+  /** `instance`: which one served; `instances`: how many were serving when it answered (the endpoint reports both). */
+  detect(image: Buffer): Promise<DetectionResult & { instance?: number; instances?: number }>;
+  /** What `GET /metrics` answers: instance counts over time and the like. */
+  stats?(): object;
 }
 
 export type InferenceProtocolOptions = Pick<
@@ -65,6 +71,7 @@ const DEFAULT_DEPLOYMENT = 'default';
 export async function startInferenceServer(opts: InferenceServerOptions): Promise<InferenceServer> {
   const pool = await createInferencePool({
     instances: opts.instances ?? 1,
+    ...(opts.autoscale ? { autoscale: opts.autoscale } : {}),
     scoreThreshold: opts.scoreThreshold,
     iouThreshold: opts.iouThreshold,
   });
@@ -232,6 +239,11 @@ export function createInferenceRequestHandler(
       if (req.method !== 'POST') return methodNotAllowed(req, res, 'POST', false);
       return azureml(req, res);
     }
+    if (pathname === '/metrics') {
+      if (req.method !== 'GET') return methodNotAllowed(req, res, 'GET', false);
+      req.resume();
+      return sendJson(res, 200, { model: scorer.model, ...(scorer.stats?.() ?? {}) });
+    }
     if (pathname === '/ping') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(req, res, 'GET, HEAD', false);
       req.resume();
@@ -255,8 +267,8 @@ export function createInferenceRequestHandler(
   };
 }
 
-function toScoringResponse(model: string, r: DetectionResult): ScoringResponse {
-  return { detections: r.detections, model, inferenceMs: r.inferenceMs };
+function toScoringResponse(model: string, r: DetectionResult & { instances?: number }): ScoringResponse {
+  return { detections: r.detections, model, inferenceMs: r.inferenceMs, ...(r.instances !== undefined ? { instances: r.instances } : {}) };
 }
 
 /** Which worker answered: lets tests and benchmarks see the instances at work. */

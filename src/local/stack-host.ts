@@ -85,6 +85,7 @@ async function main(): Promise<void> {
       endpointName,
       azureKey: azuremlKey,
       instances: opts.instances ?? 1,
+      ...(opts.autoscale ? { autoscale: opts.autoscale } : {}),
       scoreThreshold: opts.scoreThreshold,
       iouThreshold: opts.iouThreshold,
       timeouts: opts.serverTimeouts,

@@ -1,3 +1,4 @@
+import type { AutoscalePolicy } from './autoscale-policy';
 import type { ServerTimeouts } from './server-timeouts';
 
 /** The connection details of a running local stack: the JSON `cloudbench stack up --json` prints. */
@@ -15,6 +16,8 @@ export interface LocalStackOptions {
   inferencePort?: number;
   /** Detector worker threads behind the endpoints (models endpoint scaling). Default 1. */
   instances?: number;
+  /** Scale the endpoints' instances with demand instead of a fixed count. */
+  autoscale?: AutoscalePolicy;
   /** Where emulator data lives. Default: a fresh temp folder, removed on stop. Given: kept. */
   dataDir?: string;
   region?: string;
