@@ -16,6 +16,8 @@ import type { RunManifest } from '../experiment/manifest';
 import type { BatchRow } from '../schema/records';
 import type { LatencyDigest, StepCell } from '../schema/request-summary';
 import { measuredBatches } from '../schema/records';
+import type { LoadStepRow } from '../schema/load-records';
+import { analyzeLoad } from './load-analysis';
 import { countExclusions } from './batch-exclusions';
 import { buildCostModel, INFERENCES_PER_QUOTE, SECONDS_PER_HOUR } from './cost-model';
 import { EXACT_MAX_SMALLER_SAMPLE } from './mann-whitney';
@@ -30,10 +32,11 @@ import { loadStudyReference } from './study-reference';
 import { defaultTemplatesDir } from './template-files';
 
 /** A run as rows (loadRun, a notebook's own rows), or as the summary a run folder's store computes (readRunSummary). */
-export type AnalyzeInput =
+export type AnalyzeInput = (
   | LoadedRun
   | (Pick<LoadedRun, 'manifest' | 'batchRows' | 'requestRows'> & { notes?: string[] })
-  | (Pick<RunSummaryData, 'manifest' | 'batchRows' | 'cells' | 'latency'> & { notes?: string[] });
+  | (Pick<RunSummaryData, 'manifest' | 'batchRows' | 'cells' | 'latency'> & { notes?: string[] })
+) & { loadSteps?: readonly LoadStepRow[] };
 
 /** The per-step counts and latency quantiles of a run given as rows, as a run folder's store would give them. */
 function summaryOf(run: AnalyzeInput): { cells: readonly StepCell[]; latency: readonly LatencyDigest[] } {
@@ -134,6 +137,8 @@ export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): Analys
     local: Object.fromEntries(platforms.map((p) => [p, manifest.platforms?.[p]?.local ?? false])),
   });
   const capabilities = capabilityMatrix(facts, platforms, { includeInferred: requirementsSpec.inferredFacts === 'include' });
+  const loadConfig = manifest.config?.load;
+  const load = loadConfig && run.loadSteps?.length ? analyzeLoad({ steps: run.loadSteps, platforms, config: loadConfig, costs, alpha }) : null;
   const requirements = scoreRequirements(requirementsSpec, {
     platforms,
     metrics,
@@ -141,6 +146,7 @@ export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): Analys
     costs,
     alpha,
     studyBest: study?.bestPerRequirement ?? {},
+    load: load ?? null,
   });
 
   const latency = latencyTable(digests, cells, platforms);
@@ -164,6 +170,7 @@ export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): Analys
     requirements,
     methods: methodsText(alpha, bootstrap),
     study,
+    load: load ?? null,
   };
   const bad = findNonJsonNumber(model);
   if (bad) throw new Error(`analysis produced a non-finite number at ${bad} (a bug: please report it)`);

@@ -41,7 +41,7 @@ export interface CapabilityMatrix {
   inferredFacts: 'include' | 'exclude';
 }
 
-export type EvidenceKind = 'metric' | 'capability' | 'cost';
+export type EvidenceKind = 'metric' | 'capability' | 'cost' | 'load';
 
 export interface Evidence {
   kind: EvidenceKind;
@@ -71,6 +71,14 @@ export type EvidenceBasis =
       /** Per platform of the run: its value and whether it was inferred; null without a value. */
       values: Record<string, { value: string | number | boolean; inferred: boolean } | null>;
       inferredFacts: 'include' | 'exclude';
+    }
+  | {
+      kind: 'load';
+      /** Per platform: capacity at the target, req/s (null: the first rate missed it). */
+      capacities: Record<string, number | null>;
+      pValue: number | null;
+      /** The capacity verdict in words (from the load analysis). */
+      verdict: string;
     }
   | {
       kind: 'cost';

@@ -9,11 +9,13 @@ import type { BatchMetricKey } from '../schema/metrics';
 import type { Phase } from '../schema/phases';
 import type { Summary } from './descriptive';
 import type { CostModel, Range } from './model-cost';
+import type { LoadAnalysis } from './model-load';
 import type { CapabilityMatrix, RequirementMatrix } from './model-requirements';
 import type { Better, Verdict } from './model-source';
 
 // The model's parts live in their own modules; this one is the single import for all of it.
 export type * from './model-cost';
+export type * from './model-load';
 export type * from './model-requirements';
 export type * from './model-source';
 
@@ -247,4 +249,6 @@ export interface AnalysisModel {
   methods: Methods;
   /** The study's published values, for an optional comparison column; null if the file is absent. */
   study: StudyReference | null;
+  /** The open-loop load scenario; null when the run had none (absent in models written before it existed). */
+  load?: LoadAnalysis | null;
 }

@@ -12,6 +12,7 @@ import type {
   CostModel,
   Evidence,
   EvidenceBasis,
+  LoadAnalysis,
   MetricComparison,
   Range,
   RequirementMatrix,
@@ -23,7 +24,7 @@ export const SCORING_RULE =
   'For each criterion the better platform receives its weight: a measured metric counts only when its verdict names a ' +
   'significant winner (Kruskal–Wallis, Holm-adjusted, at α); a capability counts for the platform with the uniquely best ' +
   'sourced value (a fact inferred rather than read in its source counts only if requirements.yaml includes inferred facts); a cost counts for the platform cheaper than every other (for min–max ranges, only when the ranges do not ' +
-  'overlap). Ties split nothing. The best platform for a requirement is the highest total; equal top totals or no decisive ' +
+  'overlap); capacity at the latency target counts, when the run had a load scenario, for the platform whose capacity verdict names it a winner (Fisher\'s exact test at α), and otherwise its fallback metric decides. Ties split nothing. The best platform for a requirement is the highest total; equal top totals or no decisive ' +
   'criterion give "tie".';
 
 export const COST_MEASURES = ['costPer1000Inferences', 'hourly', 'daily', 'runCost'] as const;
@@ -33,7 +34,12 @@ export type { RangeCompare } from './ordering';
 export type CriterionSpec =
   | { kind: 'metric'; ref: BatchMetricKey; weight: number }
   | { kind: 'capability'; ref: string; weight: number }
-  | { kind: 'cost'; ref: CostMeasure; compare: RangeCompare; weight: number };
+  | { kind: 'cost'; ref: CostMeasure; compare: RangeCompare; weight: number }
+  /** Capacity at the latency target when the run had a load scenario; otherwise the `otherwise` metric decides. */
+  | { kind: 'load'; ref: LoadMeasure; otherwise: BatchMetricKey | null; weight: number };
+
+export const LOAD_MEASURES = ['capacityAtTarget'] as const;
+export type LoadMeasure = (typeof LOAD_MEASURES)[number];
 
 export interface RequirementSpec {
   id: string;
@@ -52,12 +58,20 @@ export interface Requirements {
 const METRIC_KEYS = BATCH_METRICS.map((m) => m.key);
 
 function parseCriterion(f: Field, capabilityIds: readonly string[]): CriterionSpec {
-  f.onlyKeys(['metric', 'capability', 'cost', 'compare', 'weight']);
-  const kinds = (['metric', 'capability', 'cost'] as const).filter((k) => f.child(k).present);
-  if (kinds.length !== 1) throw new ConfigError(`${f.path}: expected exactly one of metric, capability, cost`);
+  f.onlyKeys(['metric', 'capability', 'cost', 'load', 'otherwise', 'compare', 'weight']);
+  const kinds = (['metric', 'capability', 'cost', 'load'] as const).filter((k) => f.child(k).present);
+  if (kinds.length !== 1) throw new ConfigError(`${f.path}: expected exactly one of metric, capability, cost, load`);
   const weight = f.child('weight').number({ min: 0 });
   if (kinds[0] !== 'cost' && f.child('compare').present) throw new ConfigError(`${f.path}.compare: only cost criteria take "compare"`);
+  if (kinds[0] !== 'load' && f.child('otherwise').present) throw new ConfigError(`${f.path}.otherwise: only load criteria take "otherwise"`);
   switch (kinds[0]) {
+    case 'load':
+      return {
+        kind: 'load',
+        ref: f.child('load').oneOf(LOAD_MEASURES),
+        otherwise: f.child('otherwise').present ? f.child('otherwise').oneOf(METRIC_KEYS) : null,
+        weight,
+      };
     case 'metric':
       return { kind: 'metric', ref: f.child('metric').oneOf(METRIC_KEYS), weight };
     case 'capability':
@@ -110,6 +124,8 @@ export interface ScoringInputs {
   alpha: number;
   /** Table 9 of the study: requirement id → platform. */
   studyBest: Record<string, string>;
+  /** The load scenario's analysis, when the run had one. */
+  load: LoadAnalysis | null;
 }
 
 type Decision = { favours: string | null; basis: EvidenceBasis };
@@ -168,20 +184,33 @@ function scoreRequirement(spec: RequirementSpec, inputs: ScoringInputs): Require
   const evidence: Evidence[] = spec.criteria.map((c) => {
     let label: string;
     let d: Decision;
-    if (c.kind === 'metric') {
-      const m = inputs.metrics.find((x) => x.metric === c.ref)!;
+    const metric = c.kind === 'metric' ? c.ref : c.kind === 'load' && !inputs.load ? c.otherwise : null;
+    if (c.kind === 'load' && inputs.load) {
+      const l = inputs.load;
+      label = `capacity at p${l.slo.percentile} ≤ ${l.slo.ms} ms (req/s)`;
+      d = {
+        favours: l.verdict.winner,
+        basis: { kind: 'load', capacities: Object.fromEntries(l.capacity.map((r) => [r.platform, r.capacityRps])), pValue: l.verdict.pValue, verdict: l.verdict.text },
+      };
+    } else if (c.kind === 'load' && metric === null) {
+      label = 'capacity at the latency target';
+      d = { favours: null, basis: { kind: 'load', capacities: {}, pValue: null, verdict: 'not measured: the run had no load scenario' } };
+    } else if (metric !== null) {
+      const m = inputs.metrics.find((x) => x.metric === metric)!;
       label = `${m.label} (${m.unit})`;
       d = metricDecision(m);
     } else if (c.kind === 'capability') {
       ({ label, ...d } = capabilityDecision(inputs.capabilities, c.ref, platforms));
-    } else {
+    } else if (c.kind === 'cost') {
       label = COST_LABELS[c.ref] + (c.compare === 'range' ? '' : ` (${c.compare} of range)`);
       d = costDecision(inputs.costs, platforms, c.ref, c.compare);
+    } else {
+      throw new Error('unreachable: a load criterion is decided above');
     }
     const counted = d.favours !== null && c.weight > 0;
     return {
-      kind: c.kind,
-      ref: c.ref,
+      kind: c.kind === 'load' && !inputs.load && metric !== null ? 'metric' : c.kind,
+      ref: c.kind === 'load' && !inputs.load && metric !== null ? metric : c.ref,
       label,
       weight: c.weight,
       favours: d.favours,
