@@ -8,6 +8,7 @@ import type { ReportModel } from './report-model';
 import { runTable, sortedJson, versionsTable } from './model/appendix';
 import { failuresTable, latencySection } from './model/beyond';
 import { costSection } from './model/costs';
+import { loadSection } from './model/load';
 import { METRIC_ORDER, metricSection } from './model/metrics';
 import { methodologyTable, resourcesTable } from './model/setup';
 import { summaryParagraphs } from './model/summary';
@@ -63,6 +64,7 @@ export function buildReportModel(analysis: AnalysisModel, opts: ReportModelOptio
     metrics,
     latency: latencySection(analysis),
     failures: failuresTable(analysis),
+    load: loadSection(analysis),
     costs: costSection(analysis, withStudy, studyLabel),
     winners: winnersTable(analysis, withStudy, studyLabel),
     requirements: requirementsTable(analysis, withStudy, studyLabel),

@@ -5,7 +5,7 @@
  * the text resolve to those numbers.
  */
 import { escapeHtml } from './format';
-import type { MetricSection, Paragraph, ReportFigure, ReportModel, ReportTable } from './report-model';
+import type { LoadSection, MetricSection, Paragraph, ReportFigure, ReportModel, ReportTable } from './report-model';
 import { renderSvg } from './render-svg';
 import { fillTemplate, placeholderNames, type Placeholders, type ReportTemplate } from './template';
 
@@ -90,6 +90,7 @@ export function allFigures(model: ReportModel): ReportFigure[] {
   return [
     ...model.metrics.flatMap((m) => [m.series, m.overlay, m.boxplot]),
     ...model.latency.figures,
+    ...(model.load?.figures ?? []),
   ];
 }
 
@@ -100,6 +101,7 @@ export function allTables(model: ReportModel): ReportTable[] {
     ...model.metrics.flatMap((m) => [m.stats, m.tests]),
     model.latency.table,
     model.failures.table,
+    ...(model.load?.tables ?? []),
     ...model.costs.perPlatform,
     model.costs.summary,
     model.winners.table,
@@ -119,6 +121,7 @@ export function allParagraphs(model: ReportModel): { section: string; text: Para
     ...model.metrics.flatMap((m) => [...of(`metric:${m.key}`, m.intro), ...of(`metric:${m.key} verdict`, [m.verdict])]),
     ...of('latency', model.latency.intro),
     ...of('failures', model.failures.intro),
+    ...of('load', model.load?.intro ?? []),
     ...of('costs', model.costs.intro),
     ...of('winners', model.winners.intro),
     ...of('requirements', model.requirements.intro),
@@ -144,6 +147,26 @@ function metricHtml(m: MetricSection, svgs: Svgs): string {
   ].join('\n');
 }
 
+function loadHtml(l: LoadSection, svgs: Svgs): string {
+  const [steps, capacity, overhead, generator] = l.tables;
+  const [hockey, timeline, distribution] = l.figures;
+  const fig = (f: ReportFigure) => figureBlock(f, svgs.get(f.id));
+  return [
+    '<section class="load" id="load">',
+    '<h2>Load and scaling</h2>',
+    ...l.intro.map((p) => paragraphBlock(p)),
+    fig(hockey),
+    tableBlock(steps),
+    tableBlock(capacity),
+    fig(timeline),
+    fig(distribution),
+    tableBlock(overhead),
+    tableBlock(generator),
+    paragraphBlock(`How: ${l.methods}`, 'methods'),
+    '</section>',
+  ].join('\n');
+}
+
 /** The template's placeholders: blocks (generated HTML) and inline values (plain text). */
 export function placeholders(model: ReportModel, svgs: Svgs): Placeholders {
   const paras = (ps: Paragraph[]) => ps.map((p) => paragraphBlock(p)).join('\n');
@@ -157,6 +180,8 @@ export function placeholders(model: ReportModel, svgs: Svgs): Placeholders {
     metrics: () => model.metrics.map((m) => metricHtml(m, svgs)).join('\n'),
     latency: () => [paras(model.latency.intro), tableBlock(model.latency.table), ...model.latency.figures.map((f) => figureBlock(f, svgs.get(f.id)))].join('\n'),
     failures: () => `${paras(model.failures.intro)}\n${tableBlock(model.failures.table)}`,
+    // A run without a load scenario has no such section: the block brings its own heading, so nothing is left behind.
+    load: () => (model.load ? loadHtml(model.load, svgs) : ''),
     costs: () => [paras(model.costs.intro), ...model.costs.perPlatform.map(tableBlock), tableBlock(model.costs.summary)].join('\n'),
     winners: () => `${paras(model.winners.intro)}\n${tableBlock(model.winners.table)}`,
     requirements: () => `${paras(model.requirements.intro)}\n${tableBlock(model.requirements.table)}`,
@@ -237,6 +262,7 @@ function usedFigureIds(model: ReportModel, template: ReportTemplate): Set<string
     if (names.has('metrics') || names.has(`metric:${m.key}`)) for (const f of [m.series, m.overlay, m.boxplot]) used.add(f.id);
   }
   if (names.has('latency')) for (const f of model.latency.figures) used.add(f.id);
+  if (names.has('load')) for (const f of model.load?.figures ?? []) used.add(f.id);
   for (const n of names) if (n.startsWith('figure:')) used.add(n.slice('figure:'.length));
   return used;
 }

@@ -72,6 +72,14 @@ export interface LatencySection {
   figures: ReportFigure[];
 }
 
+export interface LoadSection {
+  intro: Paragraph[];
+  tables: ReportTable[];
+  figures: ReportFigure[];
+  /** How the load scenario was run and judged, in words. */
+  methods: string;
+}
+
 export interface CostSection {
   intro: Paragraph[];
   /** Tables 6/7-like: one per priced platform. */
@@ -99,6 +107,8 @@ export interface ReportModel {
   metrics: MetricSection[];
   latency: LatencySection;
   failures: { intro: Paragraph[]; table: ReportTable };
+  /** Null when the run had no load scenario (the section is then left out). */
+  load: LoadSection | null;
   costs: CostSection;
   winners: { intro: Paragraph[]; table: ReportTable };
   requirements: { intro: Paragraph[]; table: ReportTable };

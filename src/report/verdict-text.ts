@@ -44,6 +44,8 @@ export function evidenceReason(e: Evidence, alpha: number): string {
     else if (missing.length) reason = `no value for ${missing.join(', ')} in platforms.yaml`;
     else if (inferred.length && b.inferredFacts === 'exclude') reason = `${shown}; inferred facts decide nothing (requirements.yaml: inferredFacts: exclude)`;
     else reason = `tie: ${shown}`;
+  } else if (b.kind === 'load') {
+    reason = b.verdict;
   } else {
     const platforms = Object.keys(b.ranges);
     const missing = platforms.filter((p) => b.ranges[p] === null);
