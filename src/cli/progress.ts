@@ -4,6 +4,7 @@
  */
 import type { RunEvent } from '../experiment/runner';
 import { type BatchRow } from '../schema/records';
+import { loadEventLine } from './load-progress';
 import { formatDuration } from './output';
 
 function fmt(v: number | null, digits = 3): string {
@@ -111,6 +112,12 @@ export function createProgressRenderer(stream: NodeJS.WriteStream, opts: { live?
         case 'end':
           clear();
           break;
+        default: {
+          const line = loadEventLine(e);
+          if (line.log) log(line.log);
+          // Off a terminal a progress line every 250 ms would flood the log: finished steps say enough.
+          if (line.status) status(line.status);
+        }
       }
     },
     /** Any other message, without tearing the status line. */

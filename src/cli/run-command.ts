@@ -18,11 +18,12 @@ import { BATCH_METRICS } from '../schema/metrics';
 import { summarizeBatches } from '../analysis/batch-summary';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { load } from './lazy';
+import { addAutoscaleOptions, addLoadOptions, applyLoadFlags, autoscaleFromFlags, type LoadFlags } from './load-options';
 import { instancesOption, intOption } from './options';
 import { table } from './output';
 import { createProgressRenderer } from './progress';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends LoadFlags {
   config?: string;
   local?: boolean;
   batches?: number;
@@ -64,7 +65,7 @@ function chooseConfig(o: RunCommandOptions): { config: ExperimentConfig; resumeD
   if (o.batchSize !== undefined) config.batchSize = o.batchSize;
   if (o.batches !== undefined) config.batches = o.batches;
   if (o.out !== undefined) config.outDir = o.out;
-  return { config, resumeDir };
+  return { config: applyLoadFlags(config, o), resumeDir };
 }
 
 /** Failed requests of the run, named: which files, where, and why (the summary a user acts on). */
@@ -101,7 +102,9 @@ export function printSummary(result: RunResult, write: (s: string) => void): voi
 /** Runs an experiment as the CLI does; used by `run` and `demo`. */
 export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
   const { config, resumeDir } = chooseConfig(o);
+  const autoscale = autoscaleFromFlags(o);
   const needsStack = usesLocalStack(config);
+  if (autoscale && !o.local) throw new UserError('--autoscale scales the local stack\'s endpoints: add --local');
   if (needsStack && !o.local) {
     throw new UserError('this config uses the local stack ("local:aws"/"local:azure"): add --local to start it for the run');
   }
@@ -113,8 +116,12 @@ export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
   let stack: LocalStack | undefined;
   try {
     if (needsStack) {
-      progress.log(`Starting the local stack (${o.instances} detector instance${o.instances > 1 ? 's' : ''})…`);
-      stack = await startLocalStack({ instances: o.instances });
+      progress.log(
+        autoscale
+          ? `Starting the local stack (detector instances autoscaled ${autoscale.min}..${autoscale.max})…`
+          : `Starting the local stack (${o.instances} detector instance${o.instances > 1 ? 's' : ''})…`,
+      );
+      stack = await startLocalStack({ instances: o.instances, ...(autoscale ? { autoscale } : {}) });
     }
     // The runner handles Ctrl-C: the first stops after the requests in flight, a second aborts them.
     const result = await load.runner().runExperiment({ config, local: stack?.config, resumeDir, onEvent: (e) => progress.onEvent(e) });
@@ -148,7 +155,7 @@ export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
 }
 
 export function registerRunCommand(program: Command): void {
-  program
+  const cmd = program
     .command('run')
     .description('measure upload, download and inference per batch on every platform of a config; writes reports/<run-id>/. Ctrl-C stops after the requests in flight (a second Ctrl-C at once); --resume continues')
     .option('--config <file>', 'experiment config (JSON or YAML); see README "Experiment config"')
@@ -158,8 +165,8 @@ export function registerRunCommand(program: Command): void {
     .option('--resume <run>', 'continue an interrupted run after its last complete batch: its folder, or its id (looked for in --out, else the config\'s outDir)')
     .option('--out <dir>', 'where run folders go (default: reports)')
     .option('--instances <n>', 'with --local: detector worker threads behind the local endpoints', instancesOption, 1)
-    .option('--json', 'print {"runId","dir"} as the last line of stdout; progress goes to stderr')
-    .action(async (o: RunCommandOptions) => {
-      await runFromCli(o);
-    });
+    .option('--json', 'print {"runId","dir"} as the last line of stdout; progress goes to stderr');
+  addAutoscaleOptions(addLoadOptions(cmd), 'with --local: ').action(async (o: RunCommandOptions) => {
+    await runFromCli(o);
+  });
 }

@@ -9,6 +9,7 @@ import {
   type LocalStackConfig,
   type LocalStackOptions,
 } from '../local/stack';
+import { addAutoscaleOptions, autoscaleFromFlags, type LoadFlags } from './load-options';
 import { instancesOption, portOption } from './options';
 import { table } from './output';
 
@@ -33,7 +34,7 @@ export function describeStack(config: LocalStackConfig): string {
   ].join('\n');
 }
 
-interface UpOptions {
+interface UpOptions extends Pick<LoadFlags, 'autoscale' | 'autoscaleTarget' | 'provisionS' | 'cooldownS'> {
   detach?: boolean;
   json?: boolean;
   instances: number;
@@ -44,7 +45,8 @@ interface UpOptions {
 }
 
 function stackOptions(o: UpOptions): LocalStackOptions {
-  return { instances: o.instances, s3Port: o.s3Port, blobPort: o.blobPort, inferencePort: o.inferencePort, dataDir: o.dataDir };
+  const autoscale = autoscaleFromFlags(o);
+  return { instances: o.instances, ...(autoscale ? { autoscale } : {}), s3Port: o.s3Port, blobPort: o.blobPort, inferencePort: o.inferencePort, dataDir: o.dataDir };
 }
 
 export function registerStackCommands(program: Command): void {
@@ -52,7 +54,7 @@ export function registerStackCommands(program: Command): void {
     .command('stack')
     .description('run the embedded local cloud (Azurite, s3rver, SageMaker- and Azure-ML-protocol endpoints) on 127.0.0.1');
 
-  stack
+  const up = stack
     .command('up')
     .description('start the local stack (foreground; Ctrl-C stops it). --detach leaves it running in the background')
     .option('--detach', 'start in the background and return; stop with `cloudbench stack down`')
@@ -61,7 +63,8 @@ export function registerStackCommands(program: Command): void {
     .option('--s3-port <port>', 'fixed port for S3 (default: ephemeral)', portOption('--s3-port'))
     .option('--blob-port <port>', 'fixed port for Azure Blob (default: ephemeral)', portOption('--blob-port'))
     .option('--inference-port <port>', 'fixed port for the inference endpoints (default: ephemeral)', portOption('--inference-port'))
-    .option('--data-dir <dir>', 'keep emulator data in this folder (default: a temp folder removed on stop)')
+    .option('--data-dir <dir>', 'keep emulator data in this folder (default: a temp folder removed on stop)');
+  addAutoscaleOptions(up)
     .action(async (o: UpOptions) => {
       const started = Date.now();
       if (o.detach) {
