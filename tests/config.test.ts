@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { configHash, loadExperimentConfig, parseExperimentConfig, redactSecrets } from '../src/config/experiment';
+import { searchRates } from '../src/config/load';
 import { ROOT } from './helpers/cli';
 
 const env = { AZURE_STORAGE_CONNECTION_STRING: 'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=c2VjcmV0;EndpointSuffix=core.windows.net', AZUREML_KEY: 'k3y' };
@@ -53,4 +54,16 @@ test('header values and credentials inside URLs are redacted; plain URLs stay as
   assert.match(redacted, /"accountUrl":"https:\/\/acct\.blob\.core\.windows\.net"/);
   assert.match(redacted, /"url":"https:\/\/app\.example\.net\/predict\?code=\*\*\*"/);
   assert.match(redacted, /"scoringUri":"https:\/\/e\.inference\.ml\.azure\.com\/score"/);
+});
+
+test('load: block parsed with defaults; absent from configs without one (their hash is unchanged); search rates listed', () => {
+  const base = { platforms: { aws: 'local:aws' }, dataset: { type: 'synthetic', count: 4 } };
+  const plain = parseExperimentConfig(base);
+  assert.equal('load' in plain, false, 'no load key at all, so canonicalJson (and configHash) of older configs is the same');
+  const c = parseExperimentConfig({ ...base, load: { search: { start: 1, factor: 2, max: 16 }, slo: { ms: 500 } } });
+  assert.deepEqual(c.load!.slo, { percentile: 99, ms: 500 });
+  assert.equal(c.load!.arrival, 'poisson');
+  assert.deepEqual(searchRates(c.load!.search!), [1, 2, 4, 8, 16]);
+  assert.deepEqual(searchRates({ start: 0.1, step: 0.1, factor: null, max: 0.5 }), [0.1, 0.2, 0.3, 0.4, 0.5]);
+  assert.notEqual(configHash(c), configHash(plain));
 });
