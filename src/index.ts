@@ -48,6 +48,14 @@ export {
 } from './config/experiment';
 export { runExperiment, RunStoppedError, type RunEvent, type RunOptions, type RunResult } from './experiment/runner';
 export { loadRun, type LoadedRun } from './experiment/load-run';
+export { readLoadSteps, readLoadRequests, LOAD_FILES } from './experiment/load/load-store';
+export { LOAD_PARQUET_COLUMNS } from './experiment/load/load-parquet-schema';
+export { capacityOf, type LoadEvent } from './experiment/load/load-scenario';
+export { parseLoadConfig, searchRates, LOAD_DEFAULTS, type LoadConfig, type LoadConfigInput } from './config/load';
+export type * from './schema/load-records';
+export { LatencyHistogram } from './schema/latency-histogram';
+export { AUTOSCALE_DEFAULTS, type AutoscalePolicy } from './local/autoscale-policy';
+export { describeLoadStep } from './cli/load-progress';
 export { resolvePlatforms } from './experiment/platforms';
 export { listRuns, type RunListing } from './experiment/run-list';
 export { RunIntegrityError, type ReadRunOptions } from './experiment/run-store';
@@ -87,6 +95,8 @@ export { loadRequirements, parseRequirements, scoreRequirements, SCORING_RULE, t
 export { loadStudyReference, parseStudyReference } from './analysis/study-reference';
 export { defaultTemplatesDir, TEMPLATE_FILES } from './analysis/template-files';
 export { latencyTable, failureTable } from './analysis/request-stats';
+export { analyzeLoad, type LoadInputs } from './analysis/load-analysis';
+export { fisherExactTwoSided } from './analysis/fisher-exact';
 export { countExclusions } from './analysis/batch-exclusions';
 export { copyTemplates, setRequirementWeights, type WeightChanges } from './analysis/template-edit';
 // Run versus run: benchstat-style comparison, and the history of a configuration

@@ -83,23 +83,29 @@ function capacityRow(platform: string, steps: LoadStepResult[], costs: CostModel
 /** A winner only when the leader met the target at a rate where the runner-up missed it, and the over-target shares there differ (Fisher, α). */
 function capacityVerdict(rows: CapacityRow[], steps: LoadStepResult[], alpha: number): CapacityVerdict {
   const ranked = [...rows].sort((a, b) => (b.capacityRps ?? -1) - (a.capacityRps ?? -1));
-  if (ranked.length < 2) return { winner: null, decisiveRateRps: null, pValue: null, text: 'one platform: nothing to compare' };
+  if (ranked.length < 2) return { winner: null, decisiveRateRps: null, pValue: null, text: 'One platform: nothing to compare' };
   const [best, next] = ranked;
   if ((best.capacityRps ?? -1) === (next.capacityRps ?? -1)) {
-    return { winner: null, decisiveRateRps: null, pValue: null, text: 'no difference: the platforms met the target up to the same rate' };
+    const none = rows.every((r) => r.failing === null);
+    const text = none
+      ? `No difference: every platform met the target at every rate tried (up to ${best.capacityRps} req/s); higher rates would tell them apart`
+      : best.capacityRps === null
+        ? 'No difference: no platform met the target at the lowest rate tried'
+        : 'No difference: the platforms met the target up to the same rate';
+    return { winner: null, decisiveRateRps: null, pValue: null, text };
   }
   const rate = next.failing?.rateRps ?? null;
   const mine = steps.find((s) => s.platform === best.platform && s.rateRps === rate);
   const theirs = steps.find((s) => s.platform === next.platform && s.rateRps === rate);
   if (rate === null || !mine || !theirs) {
-    return { winner: null, decisiveRateRps: null, pValue: null, text: `${best.platform} reached a higher rate, but the two did not run a common rate where only one met the target` };
+    return { winner: null, decisiveRateRps: null, pValue: null, text: `No verdict: ${best.platform} reached a higher rate, but the two did not run a common rate where only one met the target` };
   }
   const bad = (s: LoadStepResult) => s.overTarget + s.failed;
   const n = (s: LoadStepResult) => Math.max(bad(s), s.sent - s.abandoned);
   const p = fisherExactTwoSided(bad(mine), n(mine) - bad(mine), bad(theirs), n(theirs) - bad(theirs));
   const shares = `${bad(mine)} of ${n(mine)} vs ${bad(theirs)} of ${n(theirs)} requests over target or failed at ${rate} req/s`;
   if (p < alpha) return { winner: best.platform, decisiveRateRps: rate, pValue: p, text: `${best.platform} sustains more load: ${shares} (Fisher's exact p = ${p.toPrecision(2)} < α = ${alpha})` };
-  return { winner: null, decisiveRateRps: rate, pValue: p, text: `no significant difference: ${shares} (Fisher's exact p = ${p.toPrecision(2)} ≥ α = ${alpha})` };
+  return { winner: null, decisiveRateRps: rate, pValue: p, text: `No significant difference: ${shares} (Fisher's exact p = ${p.toPrecision(2)} ≥ α = ${alpha})` };
 }
 
 function merged(rows: LoadStepRow[], pick: (r: LoadStepRow) => PercentileSet | null): LatencyFigures | null {

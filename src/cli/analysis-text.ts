@@ -116,6 +116,28 @@ function failuresText(m: AnalysisModel): string {
   return table(rows, { header: true });
 }
 
+function loadText(m: AnalysisModel): string[] {
+  const l = m.load;
+  if (!l) return [];
+  const rows = [['platform', 'offered req/s', 'achieved', 'p50', 'p90', 'p99', 'naive p99', 'errors', 'instances', `meets p${l.slo.percentile} ≤ ${l.slo.ms} ms`]];
+  for (const s of l.steps) {
+    rows.push([
+      s.platform, String(s.rateRps), fixed(s.achievedRps, 2), fixed(s.corrected?.p50, 1), fixed(s.corrected?.p90, 1), fixed(s.corrected?.p99, 1), fixed(s.naive?.p99, 1),
+      s.errorRate === null ? '–' : `${(s.errorRate * 100).toFixed(1)}%`,
+      s.instances ? (s.instances.min === s.instances.max ? String(s.instances.max) : `${s.instances.min}–${s.instances.max}`) : '–',
+      s.meetsSlo ? 'yes' : s.endedBy === 'early-stop' ? 'no (stopped early)' : 'no',
+    ]);
+  }
+  const caps = l.capacity.map((c) => `${c.platform} ${c.capacityRps === null ? `below ${l.rates[0]}` : `${c.failing ? '' : '≥ '}${c.capacityRps}`} req/s`).join(', ');
+  return [
+    `Load (open loop, ${l.arrival}; latency from the intended start, ms)`,
+    table(rows, { header: true }),
+    `  Capacity at p${l.slo.percentile} ≤ ${l.slo.ms} ms: ${caps}. ${l.verdict.text}.`,
+    ...l.cold.map((c) => `  Cold start ${c.platform}: ${fixed(c.latencyMs, 0)} ms after ${c.idleS} s idle (warm p50 ${fixed(c.warmP50Ms, 0)} ms).`),
+    '',
+  ];
+}
+
 function costRow(c: PlatformCost): string[] {
   if (!c.priced) return [c.platform, c.reason, '', '', '', '', '', ''];
   const i = c.inference;
@@ -185,6 +207,7 @@ export function formatAnalysis(m: AnalysisModel): string {
   out.push('Verdicts', ...m.metrics.map((c) => `  ${verdictLine(c, m.alpha)}`), '');
   out.push('Request latency, ms (successful requests of measured batches)', latencyTableText(m), '');
   out.push('Failures and retries (non-warm-up batches)', failuresText(m), '');
+  out.push(...loadText(m));
   out.push(`Cost (list prices from ${m.costs.pricingFile})`, ...costText(m), '');
   out.push(`Capabilities (${m.capabilities.platformsFile})`, capabilitiesText(m), '');
   out.push(`Business requirements (weights in ${m.requirements.requirementsFile})`, requirementsText(m));

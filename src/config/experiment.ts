@@ -6,7 +6,7 @@ import type { ParseError } from 'jsonc-parser';
 import YAML from 'yaml';
 import { MAX_SEED, MAX_SYNTHETIC_COUNT, type DatasetConfig } from '../datasets/types';
 import { DEFAULT_RETRY, DEFAULT_TIMEOUTS, type InferenceTargetConfig, type PlatformConfig, type RequestTimeouts, type RetryPolicy, type StorageTargetConfig } from './targets';
-import { checkLoadBudget, parseLoadConfig, type LoadConfig } from './load';
+import { checkLoadBudget, parseLoadConfig, type LoadConfig, type LoadConfigInput } from './load';
 import { ConfigError, Field, SECRET_KEYS, type Json } from './validate';
 
 export { ConfigError } from './validate';
@@ -346,7 +346,7 @@ export function loadExperimentConfig(file: string, env: NodeJS.ProcessEnv = proc
 }
 
 /** The default local demo: both study platforms on the embedded stack. */
-export function localDemoConfig(overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
+export function localDemoConfig(overrides: Partial<Omit<ExperimentConfig, 'load'>> & { load?: LoadConfigInput } = {}): ExperimentConfig {
   return parseExperimentConfig({
     name: 'Local demo: AWS-protocol vs Azure-protocol stack',
     platforms: { aws: 'local:aws', azure: 'local:azure' },

@@ -52,6 +52,15 @@ export interface LoadConfig {
   coldStart: { idleS: number } | null;
 }
 
+/** A `load:` block as written: every field but `rates` or `search` may be left to its default. */
+export type LoadConfigInput = Partial<Omit<LoadConfig, 'rates' | 'search' | 'slo' | 'step' | 'coldStart'>> & {
+  rates?: number[];
+  search?: { start: number; max: number; factor?: number; step?: number };
+  slo?: Partial<LatencyTarget>;
+  step?: Partial<LoadStepBounds>;
+  coldStart?: { idleS: number };
+};
+
 export const LOAD_DEFAULTS = {
   arrival: 'poisson' as Arrival,
   slo: { percentile: 99, ms: 1000 },

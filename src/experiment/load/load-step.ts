@@ -57,6 +57,8 @@ interface Pending {
 
 /** How often the early-stop rule and the progress line are looked at, ms. */
 const TICK_MS = 250;
+/** Within this long of a send the dispatcher polls the clock instead of sleeping on a timer. */
+const SPIN_MS = 1.5;
 /** The schedule starts this long after the step is set up, so its first request is not born late. */
 const LEAD_MS = 5;
 
@@ -173,9 +175,14 @@ export async function runLoadStep(ctx: LoadStepContext, counts: { warmup: number
       const wait = due - performance.now();
       if (wait > 0) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, wait);
+          // Timers fire on whole milliseconds and late: sleep to just before the due time, then
+          // yield to the event loop (setImmediate) until it comes, so responses keep being read.
+          const coarse = wait > SPIN_MS;
+          const timer = coarse ? setTimeout(done, wait - SPIN_MS) : undefined;
+          const immediate = coarse ? undefined : setImmediate(done);
           function done() {
             clearTimeout(timer);
+            clearImmediate(immediate);
             wake = null;
             resolve();
           }

@@ -38,11 +38,11 @@ function percentileSet(h: LatencyHistogram): PercentileSet | null {
 }
 
 export class StepRecorder {
-  private readonly corrected = LatencyHistogram.create();
-  private readonly naive = LatencyHistogram.create();
-  private readonly lag = LatencyHistogram.create();
-  private readonly model = LatencyHistogram.create();
-  private readonly overhead = LatencyHistogram.create();
+  private readonly corrected = LatencyHistogram.create('dense');
+  private readonly naive = LatencyHistogram.create('dense');
+  private readonly lag = LatencyHistogram.create('dense');
+  private readonly model = LatencyHistogram.create('dense');
+  private readonly overhead = LatencyHistogram.create('dense');
   private readonly seconds = new Map<number, Second>();
   private readonly errorCodes: Record<string, number> = {};
   private maxCorrected: number | null = null;

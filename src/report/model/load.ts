@@ -156,7 +156,7 @@ export function loadSection(analysis: AnalysisModel): LoadSection | null {
       `each request timed from when it was scheduled, so waiting in a queue counts as a user would feel it ([[tab-load-steps]], [[fig-load-hockey]]). The target is ${target(l)}.`,
   ];
   const caps = l.capacity.map((c) => `${c.platform} ${c.capacityRps === null ? `below ${rate(l.rates[0])}` : capacityText(c)} req/s`);
-  intro.push(`Capacity at the target ([[tab-load-capacity]]): ${listText(caps)}. ${capitalise(l.verdict.text)}.`);
+  intro.push(`Capacity at the target ([[tab-load-capacity]]): ${listText(caps)}. ${l.verdict.text}.`);
   const gaps = l.steps.filter((s) => s.corrected && s.naive && s.corrected.p99 > s.naive.p99 * 1.1);
   if (gaps.length) {
     const worst = gaps.reduce((a, b) => (b.corrected!.p99 / b.naive!.p99 > a.corrected!.p99 / a.naive!.p99 ? b : a));
@@ -176,8 +176,4 @@ export function loadSection(analysis: AnalysisModel): LoadSection | null {
 /** "≥ 7" when no rate tried missed the target: the capacity is at least the highest rate run. */
 function capacityText(c: LoadAnalysis['capacity'][number]): string {
   return c.capacityRps === null ? '—' : `${c.failing ? '' : '≥ '}${rate(c.capacityRps)}`;
-}
-
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
