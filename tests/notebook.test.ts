@@ -142,6 +142,27 @@ describe('headless notebook execution', { skip: jupyterMissing }, () => {
     assert.ok(svgs.length >= 8, `expected the per-metric figures, got ${svgs.length} SVGs`);
   });
 
+  test('04-load-and-scaling runs a sweep on the autoscaled local stack: capacity, the figures, a cold start', async () => {
+    const out = path.join(tmp, '04.out.ipynb');
+    await runNotebook(path.join(ROOT, 'notebooks', '04-load-and-scaling.ipynb'), {
+      // A target loose enough for a machine busy with other tests: this checks the notebook works, not a capacity.
+      params: { rates: '2,4', stepSeconds: 3, minRequests: 10, sloMs: 8000, coldIdleSeconds: 5, cooldownSeconds: 3, outDir: path.join(tmp, 'runs04') },
+      out,
+    });
+    const all = outputsOf(out).flat();
+    const printed = all.map(text).join('');
+    assert.match(printed, /aws @ 4 req\/s: achieved [\d.]+ req\/s, p50 [\d.]+ ms, p99 [\d.]+ ms corrected/);
+    assert.match(printed, /cold start: \d+ ms for the first request after idle/);
+    const html = all.map((o) => { const h = o.data?.['text/html']; return Array.isArray(h) ? h.join('') : String(h ?? ''); }).join('');
+    for (const caption of ['Latency under open-loop load', 'Capacity at the latency target', 'Where the time goes', 'generator’s own accuracy']) {
+      assert.ok(html.includes(caption), `missing "${caption}" table`);
+    }
+    assert.doesNotMatch(html, /NaN/);
+    const svgs = all.filter((o) => o.data?.['image/svg+xml'] !== undefined);
+    assert.equal(svgs.length, 3, 'hockey stick, timeline, distribution');
+    assert.ok(all.some((o) => /stack stopped/.test(text(o))));
+  });
+
   test('03-regenerate-report picks the newest run by start time (never the shipped sample), writes only into a folder of its own', async () => {
     // A reports folder as a user has it: the shipped sample (made to look newest), an old run, and 02's run.
     const reports = path.join(tmp, 'reports03');

@@ -32,7 +32,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-snapshots-'));
 const NOW = new Date('2025-02-01T00:00:00Z');
 
 // Built at load time: node:test needs the list of tests before it runs any.
-const reportDir = writeSyntheticRun(path.join(tmp, 'report'), { batches: 10, batchSize: 6, retryRate: 0.03, failRate: 0.01 });
+const reportDir = writeSyntheticRun(path.join(tmp, 'report'), { batches: 10, batchSize: 6, retryRate: 0.03, failRate: 0.01, load: true });
 const runs = [0, 1, 2].map((i) =>
   writeSyntheticRun(path.join(tmp, `run-${i}`), {
     batches: 8, batchSize: 6, seed: 200 + i, runId: `2025010${i + 1}-120000-s${i}`,

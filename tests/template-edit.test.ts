@@ -13,10 +13,13 @@ test('weights edited in a copy of the templates are what the analysis reads; com
   setRequirementWeights(dir, { 'real-time-inference': { inferenceSPerMiB: 7, throughputMiBps: 0 } });
   const capabilityIds = loadPlatformFacts(dir).criteria.map((c: { id: string }) => c.id);
   const req = loadRequirements(dir, capabilityIds).requirements.find((r) => r.id === 'real-time-inference')!;
-  assert.deepEqual(req.criteria.map((c) => [c.ref, c.weight]), [['inferenceSPerMiB', 7], ['throughputMiBps', 0]]);
+  // The load criterion answers to its fallback metric too (what decides when a run has no load scenario).
+  assert.deepEqual(req.criteria.map((c) => [c.ref, c.weight]), [['capacityAtTarget', 7], ['throughputMiBps', 0]]);
+  setRequirementWeights(dir, { 'real-time-inference': { capacityAtTarget: 5 } });
+  assert.equal(loadRequirements(dir, capabilityIds).requirements.find((r) => r.id === 'real-time-inference')!.criteria[0].weight, 5);
   assert.match(fs.readFileSync(path.join(dir, 'requirements.yaml'), 'utf8'), /SCORING RULE/);
 
   assert.throws(() => setRequirementWeights(dir, { nope: { x: 1 } }), /no requirement "nope"/);
-  assert.throws(() => setRequirementWeights(dir, { 'real-time-inference': { sla: 1 } }), /has no criterion "sla" \(criteria: inferenceSPerMiB, throughputMiBps\)/);
+  assert.throws(() => setRequirementWeights(dir, { 'real-time-inference': { sla: 1 } }), /has no criterion "sla" \(criteria: capacityAtTarget \(otherwise inferenceSPerMiB\), throughputMiBps\)/);
   assert.throws(() => setRequirementWeights(dir, { 'real-time-inference': { inferenceSPerMiB: -1 } }), /must be a number ≥ 0/);
 });

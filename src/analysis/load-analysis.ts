@@ -166,8 +166,9 @@ export function analyzeLoad(inputs: LoadInputs): LoadAnalysis | null {
       for (const f of DISTRIBUTION_FRACTIONS) distribution.push({ platform: p, kind, fraction: f, latencyMs: f === 0 ? h.at(0) : h.at(f * 100) });
     }
   }
-  const accuracies = steps.map((s) => s.accuracy).filter((a): a is number => a !== null);
-  const lags = steps.map((s) => s.lagMs?.p99).filter((l): l is number => l !== undefined);
+  const free = steps.filter((s) => s.heldBack === 0);
+  const accuracies = free.map((s) => s.accuracy).filter((a): a is number => a !== null);
+  const lags = free.map((s) => s.lagMs?.p99).filter((l): l is number => l !== undefined);
   return {
     mode: config.rates ? 'sweep' : 'search',
     arrival: config.arrival,
@@ -179,10 +180,13 @@ export function analyzeLoad(inputs: LoadInputs): LoadAnalysis | null {
     cold,
     overhead,
     generator: {
+      freeSteps: free.length,
       worstRateError: accuracies.length ? Math.max(...accuracies.map((a) => Math.abs(a - 1))) : null,
       worstLagP99Ms: lags.length ? Math.max(...lags) : null,
+      boundSteps: steps.length - free.length,
       heldBack: steps.reduce((s, x) => s + x.heldBack, 0),
       sent: steps.reduce((s, x) => s + x.sent, 0),
+      maxInFlight: config.maxInFlight,
     },
     figures: {
       hockey: steps.filter((s) => s.corrected && s.naive).map((s) => ({

@@ -123,11 +123,18 @@ export interface DistributionPoint {
 }
 
 export interface GeneratorAccuracy {
-  /** Largest |achieved / scheduled − 1| over the steps, and the worst schedule lag p99. */
+  /**
+   * Over the steps where the in-flight bound held nothing back (there the generator alone decides
+   * when requests leave): largest |achieved / scheduled − 1| and the worst schedule-lag p99.
+   */
+  freeSteps: number;
   worstRateError: number | null;
   worstLagP99Ms: number | null;
+  /** Steps where arrivals waited for an in-flight slot, and how many did. */
+  boundSteps: number;
   heldBack: number;
   sent: number;
+  maxInFlight: number;
 }
 
 export interface LoadAnalysis {

@@ -19,7 +19,11 @@ export function copyTemplates(dest: string, from: string = defaultTemplatesDir()
   return dest;
 }
 
-/** requirementId → criterion reference (metric key, capability id or cost measure) → new weight. */
+/**
+ * requirementId → criterion reference (metric key, capability id, cost measure or load measure)
+ * → new weight. A load criterion also answers to its `otherwise` metric, the one that decides in
+ * its place when a run has no load scenario.
+ */
 export type WeightChanges = Record<string, Record<string, number>>;
 
 /** Sets criterion weights in `<templatesDir>/requirements.yaml`; every named criterion must exist. */
@@ -37,9 +41,9 @@ export function setRequirementWeights(templatesDir: string, changes: WeightChang
     const criteria = req.get('criteria') as YAML.YAMLSeq<YAML.YAMLMap>;
     for (const [ref, weight] of Object.entries(weights)) {
       if (!Number.isFinite(weight) || weight < 0) throw new UserError(`weight of ${id}/${ref} must be a number ≥ 0, got ${weight}`);
-      const criterion = criteria.items.find((c) => ['metric', 'capability', 'cost'].some((k) => c.get(k) === ref));
+      const criterion = criteria.items.find((c) => ['metric', 'capability', 'cost', 'load', 'otherwise'].some((k) => c.get(k) === ref));
       if (!criterion) {
-        const refs = criteria.items.map((c) => c.get('metric') ?? c.get('capability') ?? c.get('cost')).join(', ');
+        const refs = criteria.items.map((c) => c.get('metric') ?? c.get('capability') ?? c.get('cost') ?? `${c.get('load')} (otherwise ${c.get('otherwise')})`).join(', ');
         throw new UserError(`requirement "${id}" has no criterion "${ref}" (criteria: ${refs})`);
       }
       criterion.set('weight', weight);

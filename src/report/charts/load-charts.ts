@@ -92,6 +92,8 @@ export function timelineSpec(points: readonly TimelinePoint[], opts: { platforms
       x,
       y: { field: 'instances', type: 'quantitative', title: 'instances', axis: { tickMinStep: 1, format: 'd' }, scale: { zero: true } },
       color,
+      // One line per step: between a platform's steps the other platforms ran, and its count is unknown.
+      detail: { field: 'rateRps' },
     },
   };
   return {
