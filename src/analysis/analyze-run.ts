@@ -138,7 +138,7 @@ export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): Analys
   });
   const capabilities = capabilityMatrix(facts, platforms, { includeInferred: requirementsSpec.inferredFacts === 'include' });
   const loadConfig = manifest.config?.load;
-  const load = loadConfig && run.loadSteps?.length ? analyzeLoad({ steps: run.loadSteps, platforms, config: loadConfig, costs, alpha }) : null;
+  const load = loadConfig && run.loadSteps?.length ? analyzeLoad({ steps: run.loadSteps, platforms, config: loadConfig, costs, alpha, local: platforms.filter((p) => manifest.platforms?.[p]?.local) }) : null;
   const requirements = scoreRequirements(requirementsSpec, {
     platforms,
     metrics,

@@ -35,7 +35,7 @@ function stepResult(s: LoadStepRow): LoadStepResult {
 }
 
 const evidence = (s: LoadStepResult): CapacityEvidence => ({
-  rateRps: s.rateRps, valueAtSlo: s.valueAtSlo, n: s.sent - s.abandoned, overTarget: s.overTarget, failed: s.failed, endedBy: s.endedBy,
+  rateRps: s.rateRps, valueAtSlo: s.valueAtSlo, n: s.sent - s.abandoned, overTarget: s.overTarget, failed: s.failed, endedBy: s.endedBy, endReason: s.endReason,
 });
 
 /** Per-instance hourly price of a platform's inference resources, or why there is none. */
@@ -125,6 +125,8 @@ export interface LoadInputs {
   config: LoadConfig;
   costs: CostModel;
   alpha: number;
+  /** Platforms measured on the embedded local stack (client and endpoints share the machine). */
+  local?: readonly string[];
 }
 
 export function analyzeLoad(inputs: LoadInputs): LoadAnalysis | null {
@@ -180,6 +182,7 @@ export function analyzeLoad(inputs: LoadInputs): LoadAnalysis | null {
     cold,
     overhead,
     generator: {
+      sharedMachine: (inputs.local ?? []).length > 0,
       freeSteps: free.length,
       worstRateError: accuracies.length ? Math.max(...accuracies.map((a) => Math.abs(a - 1))) : null,
       worstLagP99Ms: lags.length ? Math.max(...lags) : null,

@@ -1,14 +1,9 @@
 /** The load part of the analysis model: per platform × rate results, capacity at the target, and figure data. */
+import type { LatencySummary } from '../schema/latency-histogram';
 import type { Range } from './model-cost';
 
-export interface LatencyFigures {
-  count: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
+/** count, mean, p50, p90, p99 and max of a latency histogram, ms. */
+export type LatencyFigures = LatencySummary;
 
 export interface LoadStepResult {
   platform: string;
@@ -48,6 +43,8 @@ export interface CapacityEvidence {
   overTarget: number;
   failed: number;
   endedBy: LoadStepResult['endedBy'];
+  /** Why the step stopped early, when it did. */
+  endReason: string | null;
 }
 
 export interface CapacityRow {
@@ -123,6 +120,8 @@ export interface DistributionPoint {
 }
 
 export interface GeneratorAccuracy {
+  /** Some platform ran on the embedded local stack: the client shared the machine's cores with the endpoints. */
+  sharedMachine: boolean;
   /**
    * Over the steps where the in-flight bound held nothing back (there the generator alone decides
    * when requests leave): largest |achieved / scheduled − 1| and the worst schedule-lag p99.

@@ -34,6 +34,8 @@ export interface RunCommandOptions extends LoadFlags {
   instances: number;
   /** Print the "Next: analyze / report" hint (the demo renders the report itself). */
   hints?: boolean;
+  /** With --local and no --config: fields of the local demo config to change (the demo's load scenario). */
+  demo?: Parameters<typeof localDemoConfig>[0];
 }
 
 /** A run to resume: a folder, or a run id in the output folder (--out, else the config's outDir, else reports). */
@@ -60,7 +62,7 @@ function chooseConfig(o: RunCommandOptions): { config: ExperimentConfig; resumeD
     } catch (err) {
       throw new UserError(`the config saved in ${path.join(resumeDir, 'manifest.json')} is not valid (${(err as Error).message}); resume with --config FILE`);
     }
-  } else if (o.local) config = localDemoConfig();
+  } else if (o.local) config = localDemoConfig(o.demo);
   else throw new UserError('say what to run: --config FILE, or --local for the two study platforms on the embedded stack');
   if (o.batchSize !== undefined) config.batchSize = o.batchSize;
   if (o.batches !== undefined) config.batches = o.batches;

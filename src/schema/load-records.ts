@@ -76,14 +76,14 @@ export interface LoadStepRow {
   sent: number;
   completed: number;
   failed: number;
-  /** Requests in flight when an early stop cut them off (ours, not the endpoint's failures). */
+  /** Requests in flight when an early stop cut them off within the target (outcome unknown; not the endpoint's failures). */
   abandoned: number;
   warmup: number;
   /** Measured requests that waited for a free in-flight slot (sent late because of the client's bound). */
   heldBack: number;
   /** Measured requests sent ≥ 1 ms after their intended time, whatever the reason. */
   late: number;
-  /** Successful measured requests whose corrected latency exceeded the target. */
+  /** Measured requests over the target: successful ones whose corrected latency exceeded it, and ones an early stop cut off after they had waited longer. */
   overTarget: number;
   /**
    * The rate the schedule itself realised over the measured requests sent: the target for a

@@ -5,12 +5,14 @@
  * pandas or Athena. A crash or Ctrl-C loses at most the step in flight; on resume the log is cut
  * back to the sealed steps and the scenario goes on from there.
  */
+import type { DuckDBAppender } from '@duckdb/node-api';
 import fs from 'node:fs';
 import path from 'node:path';
-import { appendDurably, publishFile, replaceFileAtomically, writeFully } from '../../durable-files';
+import { appendDurably, replaceFileAtomically, writeFully } from '../../durable-files';
 import { UserError } from '../../errors';
 import type { LoadRequestRow, LoadStepRow } from '../../schema/load-records';
-import { openDuckDb, sqlString, type DuckDb } from '../request-store/duckdb';
+import { appendRows, copyToParquet, openDuckDb, type DuckDb } from '../request-store/duckdb';
+import { PARQUET_CODEC } from '../request-store/parquet-schema';
 import { isSafePartitionValue } from '../request-store/layout';
 import { fileLines } from '../run-check';
 import { LOAD_PARQUET_COLUMNS } from './load-parquet-schema';
@@ -94,7 +96,7 @@ export function repairLoadForResume(dir: string, runId: string): LoadStepRow[] {
   return steps;
 }
 
-function appendRow(a: import('@duckdb/node-api').DuckDBAppender, r: LoadRequestRow): void {
+function appendRow(a: DuckDBAppender, r: LoadRequestRow): void {
   for (const c of LOAD_PARQUET_COLUMNS) {
     const v = r[c.name];
     if (v === null) a.appendNull();
@@ -135,19 +137,11 @@ export class LoadStore {
     appendDurably(path.join(this.dir, LOAD_FILES.requests), rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
     appendDurably(path.join(this.dir, LOAD_FILES.steps), `${JSON.stringify(step)}\n`);
     if (!this.db || !isSafePartitionValue(step.platform) || rows.length === 0) return;
-    const appender = await this.db.connection.createAppender('load_rows');
-    try {
-      for (const r of rows) appendRow(appender, r);
-      appender.flushSync();
-    } finally {
-      appender.closeSync();
-    }
+    await appendRows(this.db, 'load_rows', rows, appendRow);
     try {
       const out = loadPartitionDir(this.dir, this.runId, step.platform);
       fs.mkdirSync(out, { recursive: true });
-      const file = path.join(out, loadStepFile(step.step));
-      await this.db.connection.run(`COPY (SELECT * FROM load_rows ORDER BY seq) TO ${sqlString(`${file}.tmp`)} (FORMAT parquet, COMPRESSION snappy)`);
-      publishFile(`${file}.tmp`, file);
+      await copyToParquet(this.db, 'SELECT * FROM load_rows ORDER BY seq', path.join(out, loadStepFile(step.step)), PARQUET_CODEC);
     } finally {
       await this.db.connection.run('DELETE FROM load_rows');
     }

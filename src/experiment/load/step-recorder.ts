@@ -109,7 +109,10 @@ export class StepRecorder {
       this.instancesMax = Math.max(this.instancesMax ?? 0, row.instances);
     }
     if (!row.ok && row.errorCode === ABANDONED) {
-      this.abandoned += 1;
+      // Cut off by the early stop: one that had already waited past the target is over it for
+      // certain (whatever it would have answered); the others' outcome is unknown.
+      if (row.correctedMs > this.slo.ms) this.overTarget += 1;
+      else this.abandoned += 1;
       return;
     }
     if (!row.ok) {

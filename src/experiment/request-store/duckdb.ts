@@ -4,7 +4,8 @@
  * Loaded on first use (a native library of ~70 MB); where its prebuilt binary does not exist for
  * the platform, the store says why once and everything falls back to requests.jsonl.
  */
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { publishFile } from '../../durable-files';
 
 type DuckDbModule = typeof import('@duckdb/node-api');
 
@@ -72,4 +73,22 @@ export function sqlString(s: string): string {
 /** A list of files as an SQL list literal for read_parquet. */
 export function sqlFileList(files: readonly string[]): string {
   return `[${files.map(sqlString).join(', ')}]`;
+}
+
+/** Appends rows to a table through DuckDB's appender (far faster than INSERTs), flushed before it returns. */
+export async function appendRows<T>(db: DuckDb, table: string, rows: readonly T[], append: (a: DuckDBAppender, row: T) => void): Promise<void> {
+  const appender = await db.connection.createAppender(table);
+  try {
+    for (const r of rows) append(appender, r);
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/** COPYs a query's result to a Parquet file: written under a temp name, fsynced, then renamed into place. */
+export async function copyToParquet(db: DuckDb, select: string, file: string, codec: string): Promise<void> {
+  const tmp = `${file}.tmp`;
+  await db.connection.run(`COPY (${select}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION ${codec})`);
+  publishFile(tmp, file);
 }

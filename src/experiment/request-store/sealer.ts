@@ -7,10 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBAppender } from '@duckdb/node-api';
-import { publishFile } from '../../durable-files';
 import { PHASES } from '../../schema/phases';
 import type { RequestRow } from '../../schema/records';
-import { openDuckDb, sqlFileList, sqlString, type DuckDb } from './duckdb';
+import { appendRows, copyToParquet, openDuckDb, sqlFileList, sqlString, type DuckDb } from './duckdb';
 import { isSafePartitionValue, partFileName, partitionDir, sealedFiles, stepFileName } from './layout';
 import { PARQUET_CODEC, PARQUET_COLUMNS, readParquetSql } from './parquet-schema';
 
@@ -36,11 +35,7 @@ function appendRow(a: DuckDBAppender, r: RequestRow): void {
   a.endRow();
 }
 
-async function copyTo(db: DuckDb, select: string, file: string): Promise<void> {
-  const tmp = `${file}.tmp`;
-  await db.connection.run(`COPY (${select}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION ${PARQUET_CODEC})`);
-  publishFile(tmp, file);
-}
+const copyTo = (db: DuckDb, select: string, file: string) => copyToParquet(db, select, file, PARQUET_CODEC);
 
 export class RequestSealer {
   private constructor(
@@ -66,13 +61,7 @@ export class RequestSealer {
   /** Seals one platform × batch (its rows of every phase), after its batch row is in batches.csv. */
   async sealStep(platform: string, batch: number, rows: readonly RequestRow[]): Promise<void> {
     if (!isSafePartitionValue(platform)) return;
-    const appender = await this.db.connection.createAppender(TABLE);
-    try {
-      for (const r of rows) appendRow(appender, r);
-      appender.flushSync();
-    } finally {
-      appender.closeSync();
-    }
+    await appendRows(this.db, TABLE, rows, appendRow);
     try {
       for (const phase of PHASES) {
         if (!rows.some((r) => r.phase === phase)) continue;

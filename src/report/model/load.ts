@@ -42,8 +42,8 @@ function stepsTable(l: LoadAnalysis) {
 
 function evidenceText(e: LoadAnalysis['capacity'][number]['passing'], percentile: number): string {
   if (!e) return '—';
-  const stopped = e.endedBy === 'early-stop' ? ', stopped early' : '';
-  return `${rate(e.rateRps)} req/s: p${percentile} ${ms(e.valueAtSlo)}, ${e.overTarget + e.failed} of ${e.n} over target or failed${stopped}`;
+  if (e.endedBy === 'early-stop' && e.endReason) return `${rate(e.rateRps)} req/s: stopped early, ${e.endReason.replace(/;.*$/, '')}`;
+  return `${rate(e.rateRps)} req/s: p${percentile} ${ms(e.valueAtSlo)}, ${e.overTarget + e.failed} of ${e.n} over target or failed`;
 }
 
 function capacityTable(l: LoadAnalysis) {
@@ -173,13 +173,23 @@ function generatorSentence(l: LoadAnalysis): string {
   const g = l.generator;
   const parts: string[] = [];
   if (g.freeSteps > 0 && g.worstRateError !== null) {
-    const held = g.worstRateError <= GENERATOR_RATE_TOLERANCE && (g.worstLagP99Ms ?? 0) <= GENERATOR_LAG_TOLERANCE_MS;
+    const rateHeld = g.worstRateError <= GENERATOR_RATE_TOLERANCE;
+    const lagHeld = (g.worstLagP99Ms ?? 0) <= GENERATOR_LAG_TOLERANCE_MS;
     const where = g.boundSteps ? `Where nothing waited for an in-flight slot (${g.freeSteps} of ${g.freeSteps + g.boundSteps} steps), the` : 'The';
-    parts.push(
-      held
-        ? `${where} generator held its schedule: achieved rates within ${percent(g.worstRateError * 100, 2)} of the scheduled ones, worst p99 schedule lag ${ms(g.worstLagP99Ms)} ([[tab-load-generator]]).`
-        : `${where} generator fell behind its schedule (achieved rates up to ${percent(g.worstRateError * 100, 2)} off the scheduled ones, worst p99 lag ${ms(g.worstLagP99Ms)}): latencies still count from the intended starts, but those steps offered less load than planned ([[tab-load-generator]]).`,
-    );
+    const rates = `achieved rates within ${percent(g.worstRateError * 100, 2)} of the scheduled ones`;
+    const shared = g.sharedMachine ? ' (on the local stack the client shares the cores with the endpoints)' : '';
+    if (rateHeld && lagHeld) parts.push(`${where} generator held its schedule: ${rates}, worst p99 schedule lag ${ms(g.worstLagP99Ms)} ([[tab-load-generator]]).`);
+    else if (rateHeld) {
+      parts.push(
+        `${where} generator kept its rates (${rates}) but some sends left late: worst p99 schedule lag ${ms(g.worstLagP99Ms)}${shared}. ` +
+          'Latencies count from the intended starts, so those delays are inside them ([[tab-load-generator]]).',
+      );
+    } else {
+      parts.push(
+        `${where} generator fell behind its schedule (achieved rates up to ${percent(g.worstRateError * 100, 2)} off the scheduled ones, worst p99 lag ${ms(g.worstLagP99Ms)})${shared}: ` +
+          'latencies still count from the intended starts, but those steps offered less load than planned ([[tab-load-generator]]).',
+      );
+    }
   }
   if (g.boundSteps > 0) {
     parts.push(
