@@ -159,8 +159,13 @@ export function analyzeLoad(inputs: LoadInputs): LoadAnalysis | null {
   );
   const distribution: DistributionPoint[] = [];
   const distributionRate: Record<string, number> = {};
+  // The highest rate every platform completed with data, so the curves compare like with like;
+  // failing that, each platform's own highest.
+  const withData = rated.filter((s) => s.corrected && s.naive);
+  const common = [...new Set(withData.map((s) => s.rateRps))].filter((r) => platforms.every((p) => withData.some((s) => s.platform === p && s.rateRps === r)));
+  const commonTop = common.length ? Math.max(...common) : null;
   for (const p of platforms) {
-    const top = rated.filter((s) => s.platform === p && s.corrected && s.naive).sort((a, b) => b.rateRps - a.rateRps)[0];
+    const top = withData.filter((s) => s.platform === p && (commonTop === null || s.rateRps === commonTop)).sort((a, b) => b.rateRps - a.rateRps)[0];
     if (!top) continue;
     distributionRate[p] = top.rateRps;
     for (const [kind, set] of [['corrected', top.corrected], ['naive', top.naive]] as const) {

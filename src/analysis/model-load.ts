@@ -150,7 +150,7 @@ export interface LoadAnalysis {
   figures: {
     hockey: HockeyPoint[];
     timeline: TimelinePoint[];
-    /** At each platform's highest rate run: corrected vs naive quantile curves. */
+    /** At the highest rate every platform completed with data (else each one's highest): corrected vs naive quantile curves. */
     distribution: DistributionPoint[];
     distributionRate: Record<string, number>;
   };

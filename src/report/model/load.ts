@@ -145,7 +145,7 @@ export function loadSection(analysis: AnalysisModel): LoadSection | null {
     },
     {
       id: 'fig-load-distribution',
-      caption: `Latency distribution at each platform’s highest rate run (${Object.entries(l.figures.distributionRate).map(([p, r]) => `${p} ${rate(r)} req/s`).join(', ')}): from the intended start (solid) against from the send (dashed); the gap is the queueing a closed-loop measurement would hide.`,
+      caption: `Latency distribution at ${distributionRateText(l)}: from the intended start (solid) against from the send (dashed); the gap is the queueing a closed-loop measurement would hide.`,
       spec: l.figures.distribution.length ? distributionSpec(l.figures.distribution, { platforms }) : null,
       empty: l.figures.distribution.length ? null : 'No successful measured requests.',
       alt: 'Corrected and naive latency distributions per platform.',
@@ -202,6 +202,14 @@ function generatorSentence(l: LoadAnalysis): string {
 /** Beyond these the generator is said to have fallen behind (the bench's goal is 1 % and 2 ms on an idle machine). */
 const GENERATOR_RATE_TOLERANCE = 0.01;
 const GENERATOR_LAG_TOLERANCE_MS = 5;
+
+function distributionRateText(l: LoadAnalysis): string {
+  const rates = Object.entries(l.figures.distributionRate);
+  const same = new Set(rates.map(([, r]) => r)).size === 1;
+  return same && rates.length
+    ? `${rate(rates[0][1])} req/s, the highest rate ${rates.length > 1 ? 'every platform completed' : 'completed'}`
+    : `each platform’s highest rate with data (${rates.map(([p, r]) => `${p} ${rate(r)} req/s`).join(', ')})`;
+}
 
 /** "≥ 7" when no rate tried missed the target: the capacity is at least the highest rate run. */
 function capacityText(c: LoadAnalysis['capacity'][number]): string {
