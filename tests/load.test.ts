@@ -113,7 +113,7 @@ describe('open-loop load against a loopback endpoint', { timeout: 120_000 }, () 
 });
 
 describe('capacity search', { timeout: 180_000 }, () => {
-  test('finds the capacity of 2 instances × 50 ms (40 req/s) within one step, sealed in the run folder', async () => {
+  test('finds the capacity of 2 instances × 50 ms (40 req/s) within one step, sealed in the run folder', async (t) => {
     const ep = await startFixedServiceEndpoint({ serviceMs: 50, instances: 2 });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-capacity-'));
     const endpoint = endpointFor(ep);
@@ -134,6 +134,7 @@ describe('capacity search', { timeout: 180_000 }, () => {
       const byRate = steps.map((s) => `${s.rateRps}:${s.meetsSlo ? 'pass' : 'fail'}`).join(' ');
       const passed = steps.filter((s) => s.meetsSlo).map((s) => s.rateRps);
       const capacity = Math.max(...passed);
+      t.diagnostic(`capacity found: ${capacity} req/s (steps ${byRate})`);
       assert.ok(capacity === 30 || capacity === 40, `capacity ${capacity} req/s (steps ${byRate})`);
       assert.equal(steps[steps.length - 1].meetsSlo, false, 'the search stops at its first miss');
       assert.ok(steps.length <= 5, `no rate after the first miss is tried (${byRate})`);
