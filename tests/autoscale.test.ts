@@ -74,3 +74,25 @@ test('endpoint: a burst adds an instance (after provisioning and a real model lo
     await server.close();
   }
 });
+
+test('a request whose client hung up is dropped while it queues, not run for nobody', { timeout: 60_000 }, async () => {
+  const server = await startInferenceServer({ region: 'us-east-1', accessKeyId: 'AK', secretAccessKey: 'SK', endpointName: 'ep', azureKey: 'key-2', instances: 1 });
+  const endpoint = createInferenceEndpoint({ type: 'azureml', scoringUri: server.scoringUri, key: 'key-2' }, {});
+  try {
+    const image = fs.readFileSync(path.join(__dirname, '..', 'src', 'datasets', 'photos', 'horses.jpg'));
+    const kept = endpoint.invoke(image, 'image/jpeg');
+    const gaveUp = new AbortController();
+    const abandoned = Array.from({ length: 4 }, () => endpoint.invoke(image, 'image/jpeg', { signal: gaveUp.signal }));
+    await new Promise((r) => setTimeout(r, 100)); // all five have reached the server's queue
+    gaveUp.abort();
+    assert.ok((await kept).record.ok);
+    assert.ok((await Promise.all(abandoned)).every((r) => !r.record.ok && r.record.errorCode === 'Aborted'));
+    await new Promise((r) => setTimeout(r, 500));
+    const m = (await (await fetch(`${server.sagemakerEndpoint}/metrics`)).json()) as { served: number[]; queued: number };
+    assert.equal(m.queued, 0);
+    assert.ok(m.served.reduce((a, b) => a + b, 0) <= 2, `served ${m.served}: the abandoned requests were run anyway`);
+  } finally {
+    await endpoint.close();
+    await server.close();
+  }
+});

@@ -91,6 +91,29 @@ describe('open-loop load against a loopback endpoint', { timeout: 120_000 }, () 
     }
   });
 
+  test('an overloaded step with arrivals still held when the schedule ends stops early, or on Ctrl-C, and never hangs', async () => {
+    const slow = await startFixedServiceEndpoint({ serviceMs: 100, instances: 1 });
+    const endpoint = endpointFor(slow);
+    try {
+      // 10 arrivals per service time, one in flight: the held queue grows; the target breaks after the schedule is spent.
+      const stopped = await step(endpoint, 100, { warmup: 0, measured: 20 }, { arrival: 'constant', maxInFlight: 1, slo: { percentile: 50, ms: 900 } });
+      assert.equal(stopped.endedBy, 'early-stop');
+      assert.ok(stopped.sent < 20, `held arrivals are not sent after the stop (${stopped.sent} sent)`);
+      const stop = new AbortController();
+      setTimeout(() => stop.abort(), 300);
+      const rows: LoadRequestRow[] = [];
+      const row = await runLoadStep(
+        { runId: 'r', platform: 'p', step: 0, rateRps: 100, load: loadConfig({ arrival: 'constant', maxInFlight: 1, earlyStop: false }), endpoint, feed: new ImageFeed([IMAGE], 1), seed: 7, t0: 0, sink: (r) => rows.push(r), stop: stop.signal, abort: new AbortController().signal },
+        { warmup: 0, measured: 20 },
+      );
+      assert.equal(row.endedBy, 'interrupted');
+      assert.equal(rows.length, row.sent, 'every request sent has its row');
+    } finally {
+      await endpoint.close();
+      await slow.close();
+    }
+  });
+
   test('HDR percentiles match the exact order statistics of the rows within 0.1 %', async () => {
     const endpoint = endpointFor(fast);
     try {

@@ -23,7 +23,7 @@ function stepResult(s: LoadStepRow): LoadStepResult {
     platform: s.platform, step: s.step, rateRps: s.rateRps,
     scheduledRps: s.scheduledRps, achievedRps: s.achievedRps, goodputRps: s.goodputRps,
     accuracy: s.achievedRps !== null && s.scheduledRps ? s.achievedRps / s.scheduledRps : null,
-    planned: s.planned, sent: s.sent, failed: s.failed, abandoned: s.abandoned,
+    planned: s.planned, lengthBy: s.lengthBy ?? null, sent: s.sent, failed: s.failed, abandoned: s.abandoned,
     errorRate: answered > 0 ? s.failed / answered : null,
     heldBack: s.heldBack, late: s.late, overTarget: s.overTarget,
     corrected: figures(s.corrected), naive: figures(s.naive),
@@ -215,6 +215,8 @@ function loadMethods(c: LoadConfig): string {
     `Each rate step excludes its first ${c.step.warmupS} s and lasts at least ${c.step.minDurationS} s and ${c.step.minRequests} measured requests, whichever is longer. ` +
     `A step meets the target when its corrected p${c.slo.percentile} ≤ ${c.slo.ms} ms over successful requests and at most ${(c.errorTolerance * 100).toFixed(1)} % of its requests failed; ` +
     `${c.earlyStop ? 'it stops early once the target can no longer be met. ' : ''}Capacity is the highest rate meeting the target with every lower rate meeting it too. ` +
-    "Percentiles come from HDR histograms (3 significant digits). A platform wins on capacity only where it met the target at a rate the other missed and Fisher's exact test on their shares of requests over target or failed at that rate is significant."
+    'Percentiles come from HDR histograms (3 significant digits); whether a step meets the target is decided from the exact count of requests over it. ' +
+    "A platform wins on capacity only where it met the target at a rate the other missed and Fisher's exact test on their shares of requests over target or failed at that rate is significant " +
+    '(when the runner-up stopped early there, the test sees the requests up to the stop, which makes it somewhat liberal).'
   );
 }

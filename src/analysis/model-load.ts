@@ -16,6 +16,8 @@ export interface LoadStepResult {
   /** achieved / scheduled: the generator's accuracy. */
   accuracy: number | null;
   planned: number;
+  /** Which bound set `planned`: minimum duration × rate, or minimum count. */
+  lengthBy: 'duration' | 'count' | null;
   sent: number;
   failed: number;
   abandoned: number;

@@ -153,11 +153,16 @@ export function parseLoadConfig(f: Field): LoadConfig {
   };
 }
 
-/** Requests of one step at `rate`: warm-up ones, then measured ones (enough for both the duration and the count). */
-export function stepRequestCounts(load: Pick<LoadConfig, 'step'>, rate: number): { warmup: number; measured: number } {
+/**
+ * Requests of one step at `rate`: warm-up ones, then measured ones (enough for both the duration
+ * and the count), and which of the two bounds set the length.
+ */
+export function stepRequestCounts(load: Pick<LoadConfig, 'step'>, rate: number): { warmup: number; measured: number; lengthBy: 'duration' | 'count' } {
+  const byDuration = Math.ceil(rate * load.step.minDurationS);
   return {
     warmup: Math.ceil(rate * load.step.warmupS),
-    measured: Math.max(load.step.minRequests, Math.ceil(rate * load.step.minDurationS)),
+    measured: Math.max(load.step.minRequests, byDuration),
+    lengthBy: byDuration > load.step.minRequests ? 'duration' : 'count',
   };
 }
 

@@ -60,13 +60,14 @@ export interface InferencePool {
   /** Instances serving now. */
   readonly instances: number;
   readonly model: string;
-  detect(image: Buffer): Promise<PooledDetectionResult>;
+  /** `signal`: the caller gave up (its client hung up); a request still queued is then dropped, not run. */
+  detect(image: Buffer, signal?: AbortSignal): Promise<PooledDetectionResult>;
   stats(): InferencePoolStats;
   /** Rejects queued and in-flight requests and terminates every worker. Idempotent. */
   close(): Promise<void>;
 }
 
-export type InferencePoolErrorCode = 'StartFailed' | 'PoolClosed' | 'WorkerCrashed' | 'NoWorkers';
+export type InferencePoolErrorCode = 'StartFailed' | 'PoolClosed' | 'WorkerCrashed' | 'NoWorkers' | 'Cancelled';
 
 export class InferencePoolError extends Error {
   override readonly name = 'InferencePoolError';
@@ -182,6 +183,8 @@ export async function createInferencePool(opts: InferencePoolOptions = {}): Prom
         () => settle(new InferencePoolError(`instance ${slot.index} did not load the model within ${startTimeoutMs} ms`, 'StartFailed')),
         startTimeoutMs,
       );
+      // A pool closed while this worker loads removes its listeners: the deadline must not keep the process alive.
+      timer.unref();
 
       worker.on('message', (msg: WorkerReply) => {
         switch (msg.type) {
@@ -238,6 +241,13 @@ export async function createInferencePool(opts: InferencePoolOptions = {}): Prom
     start(slot).catch(() => {
       slot.dead = true;
       void slot.worker?.terminate();
+      // Autoscaled, a dead slot is dropped, so the scaler sees the capacity is gone and adds an instance.
+      if (scaler) {
+        slots.splice(slots.indexOf(slot), 1);
+        noteCount();
+        rescale();
+        return;
+      }
       if (slots.every((s) => s.dead)) {
         for (const job of queue.splice(0)) job.reject(new InferencePoolError('no inference instance is alive', 'NoWorkers'));
       }
@@ -245,13 +255,15 @@ export async function createInferencePool(opts: InferencePoolOptions = {}): Prom
   }
 
   const scaler = autoscale ? new Autoscaler(autoscale) : null;
+  const provisioningTimers = new Set<NodeJS.Timeout>();
   /** Adds instances that serve after the provisioning delay and their own model load. */
   function scaleOut(n: number): void {
     for (let i = 0; i < n; i++) {
       const slot: Slot = { index: nextIndex++, ready: false, served: 0, dead: false, provisioning: true };
       slots.push(slot);
       // Referenced, unlike the control tick: a request may be waiting for this instance.
-      setTimeout(() => {
+      const timer = setTimeout(() => {
+        provisioningTimers.delete(timer);
         if (closed) return;
         start(slot).catch(() => {
           // A new instance that cannot load the model is dropped; with none serving, waiting requests fail.
@@ -262,10 +274,13 @@ export async function createInferencePool(opts: InferencePoolOptions = {}): Prom
           }
         });
       }, autoscale!.provisionMs);
+      provisioningTimers.add(timer);
     }
   }
   /** Retires one idle serving instance (the newest), if there is one. */
   function scaleIn(): void {
+    // Never below the minimum of serving instances (one still provisioning does not serve yet).
+    if (serving() <= (autoscale?.min ?? 0)) return;
     const slot = [...slots].reverse().find((s) => s.ready && !s.job);
     if (!slot) return;
     const w = slot.worker;
@@ -305,6 +320,7 @@ export async function createInferencePool(opts: InferencePoolOptions = {}): Prom
     closing ??= (async () => {
       closed = true;
       if (control) clearInterval(control);
+      for (const t of provisioningTimers) clearTimeout(t);
       const err = () => new InferencePoolError('the inference pool is closed', 'PoolClosed');
       for (const job of queue.splice(0)) job.reject(err());
       await Promise.all(
@@ -339,11 +355,24 @@ export async function createInferencePool(opts: InferencePoolOptions = {}): Prom
     get model() {
       return model;
     },
-    detect(image: Buffer): Promise<PooledDetectionResult> {
+    detect(image: Buffer, signal?: AbortSignal): Promise<PooledDetectionResult> {
       if (closed) return Promise.reject(new InferencePoolError('the inference pool is closed', 'PoolClosed'));
       if (!scaler && slots.every((s) => s.dead)) return Promise.reject(new InferencePoolError('no inference instance is alive', 'NoWorkers'));
       return new Promise((resolve, reject) => {
-        queue.push({ id: nextId++, image, enqueuedAt: performance.now(), resolve, reject });
+        const job: Job = { id: nextId++, image, enqueuedAt: performance.now(), resolve, reject };
+        // An abandoned request must not keep an instance busy for the next client: drop it while it queues.
+        signal?.addEventListener(
+          'abort',
+          () => {
+            const i = queue.indexOf(job);
+            if (i >= 0) {
+              queue.splice(i, 1);
+              reject(new InferencePoolError('the client gave up before an instance was free', 'Cancelled'));
+            }
+          },
+          { once: true },
+        );
+        queue.push(job);
         pump();
         rescale(); // scale out on arrival, not a tick later
       });

@@ -52,7 +52,7 @@ export interface InferenceServer {
 export interface Scorer {
   readonly model: string;
   /** `instance`: which one served; `instances`: how many were serving when it answered (the endpoint reports both). */
-  detect(image: Buffer): Promise<DetectionResult & { instance?: number; instances?: number }>;
+  detect(image: Buffer, signal?: AbortSignal): Promise<DetectionResult & { instance?: number; instances?: number }>;
   /** What `GET /metrics` answers: instance counts over time and the like. */
   stats?(): object;
 }
@@ -164,7 +164,7 @@ export function createInferenceRequestHandler(
 
     const logGroup = `/aws/sagemaker/Endpoints/${name}`;
     try {
-      const result = await scorer.detect(body.buffer);
+      const result = await scorer.detect(body.buffer, clientGone(res));
       sendJson(res, 200, toScoringResponse(scorer.model, result), {
         'x-amzn-RequestId': requestId,
         'X-Amzn-Invoked-Production-Variant': PRODUCTION_VARIANT,
@@ -217,7 +217,7 @@ export function createInferenceRequestHandler(
     }
     if (body.size === 0) return fail(400, 'EmptyBody', 'The request body is empty: send the image bytes.');
     try {
-      const result = await scorer.detect(body.buffer);
+      const result = await scorer.detect(body.buffer, clientGone(res));
       sendJson(res, 200, toScoringResponse(scorer.model, result), { ...headers, ...instanceHeader(result.instance) });
     } catch (err) {
       if (err instanceof ImageDecodeError) return fail(400, err.code, err.message);
@@ -265,6 +265,15 @@ export function createInferenceRequestHandler(
       sendJson(res, 500, { message: `Internal error: ${(err as Error).message}` }, { 'x-amzn-ErrorType': 'InternalFailure' });
     });
   };
+}
+
+/** Aborted when the client hangs up before the response is sent: the scorer can drop the request if it has not started it. */
+function clientGone(res: http.ServerResponse): AbortSignal {
+  const ac = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) ac.abort();
+  });
+  return ac.signal;
 }
 
 function toScoringResponse(model: string, r: DetectionResult & { instances?: number }): ScoringResponse {

@@ -90,7 +90,7 @@ export function allFigures(model: ReportModel): ReportFigure[] {
   return [
     ...model.metrics.flatMap((m) => [m.series, m.overlay, m.boxplot]),
     ...model.latency.figures,
-    ...(model.load?.figures ?? []),
+    ...Object.values(model.load?.figures ?? {}),
   ];
 }
 
@@ -101,7 +101,7 @@ export function allTables(model: ReportModel): ReportTable[] {
     ...model.metrics.flatMap((m) => [m.stats, m.tests]),
     model.latency.table,
     model.failures.table,
-    ...(model.load?.tables ?? []),
+    ...Object.values(model.load?.tables ?? {}),
     ...model.costs.perPlatform,
     model.costs.summary,
     model.winners.table,
@@ -148,8 +148,8 @@ function metricHtml(m: MetricSection, svgs: Svgs): string {
 }
 
 function loadHtml(l: LoadSection, svgs: Svgs): string {
-  const [steps, capacity, overhead, generator] = l.tables;
-  const [hockey, timeline, distribution] = l.figures;
+  const { steps, capacity, naive, overhead, generator } = l.tables;
+  const { hockey, timeline, distribution } = l.figures;
   const fig = (f: ReportFigure) => figureBlock(f, svgs.get(f.id));
   return [
     '<section class="load" id="load">',
@@ -160,6 +160,7 @@ function loadHtml(l: LoadSection, svgs: Svgs): string {
     tableBlock(capacity),
     fig(timeline),
     fig(distribution),
+    tableBlock(naive),
     tableBlock(overhead),
     tableBlock(generator),
     paragraphBlock(`How: ${l.methods}`, 'methods'),
@@ -262,7 +263,7 @@ function usedFigureIds(model: ReportModel, template: ReportTemplate): Set<string
     if (names.has('metrics') || names.has(`metric:${m.key}`)) for (const f of [m.series, m.overlay, m.boxplot]) used.add(f.id);
   }
   if (names.has('latency')) for (const f of model.latency.figures) used.add(f.id);
-  if (names.has('load')) for (const f of model.load?.figures ?? []) used.add(f.id);
+  if (names.has('load')) for (const f of Object.values(model.load?.figures ?? {})) used.add(f.id);
   for (const n of names) if (n.startsWith('figure:')) used.add(n.slice('figure:'.length));
   return used;
 }

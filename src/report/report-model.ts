@@ -74,8 +74,8 @@ export interface LatencySection {
 
 export interface LoadSection {
   intro: Paragraph[];
-  tables: ReportTable[];
-  figures: ReportFigure[];
+  tables: { steps: ReportTable; capacity: ReportTable; naive: ReportTable; overhead: ReportTable; generator: ReportTable };
+  figures: { hockey: ReportFigure; timeline: ReportFigure; distribution: ReportFigure };
   /** How the load scenario was run and judged, in words. */
   methods: string;
 }

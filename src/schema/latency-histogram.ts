@@ -11,6 +11,14 @@ import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type His
 const HIGHEST_US = 3_600_000_000;
 export const SIGNIFICANT_DIGITS = 3;
 
+/**
+ * The rank (1-based) of the value at percentile p of n values, as HdrHistogram reads it: the
+ * smallest count covering p % (ceil of p/100 · n, guarded against 99.9/100 · 1000 = 999.0000000000001).
+ */
+export function percentileRank(p: number, n: number): number {
+  return Math.max(1, Math.ceil((p / 100) * n - 1e-9));
+}
+
 export interface LatencySummary {
   count: number;
   mean: number;

@@ -73,6 +73,8 @@ export interface LoadStepRow {
   endReason: string | null;
   /** Requests the schedule planned for the measured part, and how many were sent / completed / failed. */
   planned: number;
+  /** Which bound set `planned`: the minimum duration × rate, or the minimum request count (null in rows written before it was recorded). */
+  lengthBy?: 'duration' | 'count' | null;
   sent: number;
   completed: number;
   failed: number;

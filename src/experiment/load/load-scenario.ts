@@ -75,10 +75,10 @@ export async function runLoadScenario(ctx: LoadScenarioContext): Promise<LoadSte
   const orders = planSteps(platforms, rates.length + 1, 'interleaved', (ctx.seed ^ 0x10ad) >>> 0);
   const orderOf = (round: number) => orders.filter((s) => s.batch === round).map((s) => s.platform);
 
-  const measure = async (platform: string, step: number, rate: number, counts: { warmup: number; measured: number }) => {
+  const measure = async (platform: string, step: number, rate: number, counts: { warmup: number; measured: number; lengthBy: LoadStepRow['lengthBy'] }) => {
     const seed = stepSeed(ctx.seed, step);
     const requestRows: LoadRequestRow[] = [];
-    const row = await runLoadStep(
+    const measured = await runLoadStep(
       {
         // A cold probe is one request timed to its end, whatever it takes: never stopped early.
         runId: ctx.runId, platform, step, rateRps: rate, load: step < 0 ? { ...load, earlyStop: false } : load, endpoint: ctx.endpoints[platform],
@@ -88,7 +88,8 @@ export async function runLoadScenario(ctx: LoadScenarioContext): Promise<LoadSte
       counts,
     );
     // An interrupted step is not sealed: a resumed run measures it again from the start.
-    if (row.endedBy === 'interrupted') return;
+    if (measured.endedBy === 'interrupted') return;
+    const row: LoadStepRow = { ...measured, lengthBy: counts.lengthBy };
     await store.sealStep(requestRows, row);
     rows.push(row);
     sealed.add(loadStepKey(platform, step));
@@ -103,7 +104,7 @@ export async function runLoadScenario(ctx: LoadScenarioContext): Promise<LoadSte
         ctx.emit({ type: 'load-idle', platform, seconds: load.coldStart.idleS });
         await idle(load.coldStart.idleS * 1000, ctx.stop);
         if (ctx.stop.aborted) break;
-        await measure(platform, -1, 0, { warmup: 0, measured: 1 });
+        await measure(platform, -1, 0, { warmup: 0, measured: 1, lengthBy: 'count' });
       }
     }
     for (let k = 0; k < rates.length && !ctx.stop.aborted; k++) {

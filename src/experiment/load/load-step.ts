@@ -11,7 +11,8 @@ import type { LoadConfig } from '../../config/load';
 import type { LoadRequestRow, LoadStepRow, StepEnd } from '../../schema/load-records';
 import type { InferenceEndpoint } from '../../targets/types';
 import { arrivalOffsets } from './arrival-schedule';
-import type { FedImage, ImageFeed } from './image-feed';
+import type { ImageFeed } from './image-feed';
+import { percentileRank } from '../../schema/latency-histogram';
 import { ABANDONED, StepRecorder } from './step-recorder';
 
 export interface StepProgress {
@@ -52,7 +53,37 @@ export interface LoadStepContext {
 interface Pending {
   seq: number;
   intended: number;
-  image: Promise<FedImage>;
+}
+
+/** First-in first-out with O(1) take: under overload thousands of arrivals may wait for a slot. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(item: T): void {
+    this.items.push(item);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+  /** Items from the oldest while `take` holds, counted. */
+  countWhile(take: (item: T) => boolean): number {
+    let n = 0;
+    for (let i = this.head; i < this.items.length && take(this.items[i]); i++) n++;
+    return n;
+  }
 }
 
 /** How often the early-stop rule and the progress line are looked at, ms. */
@@ -82,7 +113,7 @@ export async function runLoadStep(ctx: LoadStepContext, counts: { warmup: number
   const onAbort = () => requestAbort.abort();
   ctx.abort.addEventListener('abort', onAbort, { once: true });
 
-  const held: Pending[] = [];
+  const held = new Fifo<Pending>();
   const inFlight = new Set<Pending>();
   let next = 0;
   let sentTotal = 0;
@@ -93,8 +124,11 @@ export async function runLoadStep(ctx: LoadStepContext, counts: { warmup: number
   const end = (by: StepEnd, reason: string | null) => {
     if (state.ended) return;
     state.ended = { by, reason };
+    // Arrivals still waiting for a slot are never sent (counted as planned − sent).
+    held.clear();
     if (by === 'early-stop') requestAbort.abort();
     wake?.();
+    if (inFlight.size === 0) drained?.();
   };
 
   /** Fails for certain once over-target + failed + overdue-pending exceed what the target allows (see README "Load scenario"). */
@@ -106,9 +140,12 @@ export async function runLoadStep(ctx: LoadStepContext, counts: { warmup: number
       return end('early-stop', `${recorder.failed} of ${planned} requests failed, more than the ${allowedFailures} the tolerance allows`);
     }
     const now = performance.now();
+    const isOverdue = (p: Pending) => now - p.intended > load.slo.ms;
     let overdue = 0;
-    for (const p of [...inFlight, ...held]) if (p.seq >= counts.warmup && now - p.intended > load.slo.ms) overdue += 1;
-    const allowed = planned - Math.ceil((load.slo.percentile / 100) * planned) + allowedFailures;
+    for (const p of inFlight) if (p.seq >= counts.warmup && isOverdue(p)) overdue += 1;
+    // Held arrivals are in schedule order: the overdue ones are at the front.
+    overdue += held.countWhile((p) => isOverdue(p) || p.seq < counts.warmup) - held.countWhile((p) => p.seq < counts.warmup);
+    const allowed = planned - percentileRank(load.slo.percentile, planned) + allowedFailures;
     const bad = recorder.overTarget + overdue + recorder.failed;
     if (bad > allowed) {
       end('early-stop', `${bad} of ${planned} requests are over ${load.slo.ms} ms or failed (${overdue} still waiting); p${load.slo.percentile} can no longer be within target`);
@@ -121,7 +158,8 @@ export async function runLoadStep(ctx: LoadStepContext, counts: { warmup: number
     let row: LoadRequestRow;
     const phase = p.seq < counts.warmup ? 'warmup' : measuredPhase;
     try {
-      const { item, body } = await p.image;
+      // Taken at the send, not at the arrival: a held arrival holds no image. Sends leave in schedule order, so the seeded order holds.
+      const { item, body } = await ctx.feed.take();
       const result = await ctx.endpoint.invoke(body, item.contentType, { signal: requestAbort.signal });
       const r = result.record;
       // Ended by our own early stop, not by the endpoint: abandoned, not failed.
@@ -153,7 +191,7 @@ export async function runLoadStep(ctx: LoadStepContext, counts: { warmup: number
     // A freed slot goes to the oldest held arrival first.
     const waiting = state.ended ? undefined : held.shift();
     if (waiting) void send(waiting, true);
-    if (inFlight.size === 0 && held.length === 0) drained?.();
+    if (inFlight.size === 0 && (held.length === 0 || state.ended)) drained?.();
   };
 
   const progress = () =>
@@ -193,17 +231,14 @@ export async function runLoadStep(ctx: LoadStepContext, counts: { warmup: number
       const now = performance.now();
       while (next < total && origin + nextOffset <= now) {
         if (next === counts.warmup) recorder.startMeasuring(origin + nextOffset - ctx.t0);
-        const p: Pending = { seq: next, intended: origin + nextOffset, image: ctx.feed.take() };
+        const p: Pending = { seq: next, intended: origin + nextOffset };
         next += 1;
         nextOffset = offset();
         if (inFlight.size < load.maxInFlight && held.length === 0) void send(p, false);
         else held.push(p);
       }
     }
-    if (inFlight.size > 0 || held.length > 0) {
-      if (state.ended) held.length = 0; // never sent: counted as planned − sent
-      if (inFlight.size > 0 || held.length > 0) await new Promise<void>((resolve) => (drained = resolve));
-    }
+    if (inFlight.size > 0 || held.length > 0) await new Promise<void>((resolve) => (drained = resolve));
   } finally {
     clearInterval(ticker);
     ctx.stop.removeEventListener('abort', onStop);

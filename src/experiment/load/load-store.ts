@@ -66,6 +66,11 @@ export function* readLoadRequests(dir: string, only?: { platform: string; step: 
  */
 export function repairLoadForResume(dir: string, runId: string): LoadStepRow[] {
   const steps = readLoadSteps(dir);
+  const stepsFile = path.join(dir, LOAD_FILES.steps);
+  // A step row cut off by the crash would have the next one appended to its fragment: rewrite the file with whole rows only.
+  if (fs.existsSync(stepsFile) && [...fileLines(stepsFile)].some((l) => l.torn)) {
+    replaceFileAtomically(stepsFile, (fd) => writeFully(fd, Buffer.from(steps.map((r) => `${JSON.stringify(r)}\n`).join(''), 'utf8'), LOAD_FILES.steps));
+  }
   const sealed = new Set(steps.map((s) => loadStepKey(s.platform, s.step)));
   const requests = path.join(dir, LOAD_FILES.requests);
   if (fs.existsSync(requests)) {
@@ -114,6 +119,7 @@ export class LoadStore {
     private readonly dir: string,
     private readonly runId: string,
     private readonly db: DuckDb | null,
+    private readonly warn: (message: string) => void,
   ) {}
 
   /** Opens the store; without DuckDB (or with a run id unfit for a folder name) only the JSONL files are written. */
@@ -129,7 +135,7 @@ export class LoadStore {
         db = null;
       }
     }
-    return new LoadStore(dir, runId, db);
+    return new LoadStore(dir, runId, db, warn);
   }
 
   /** Seals one platform × step: rows durably, then the step row, then the Parquet file. */
@@ -137,13 +143,16 @@ export class LoadStore {
     appendDurably(path.join(this.dir, LOAD_FILES.requests), rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
     appendDurably(path.join(this.dir, LOAD_FILES.steps), `${JSON.stringify(step)}\n`);
     if (!this.db || !isSafePartitionValue(step.platform) || rows.length === 0) return;
-    await appendRows(this.db, 'load_rows', rows, appendRow);
+    // The step is sealed in the log by now: a Parquet copy that cannot be written is a warning, not a failed run.
     try {
+      await appendRows(this.db, 'load_rows', rows, appendRow);
       const out = loadPartitionDir(this.dir, this.runId, step.platform);
       fs.mkdirSync(out, { recursive: true });
       await copyToParquet(this.db, 'SELECT * FROM load_rows ORDER BY seq', path.join(out, loadStepFile(step.step)), PARQUET_CODEC);
+    } catch (err) {
+      this.warn(`${step.platform} load step ${step.step}: no Parquet copy (${(err as Error).message.split('\n')[0]}); its rows are in ${LOAD_FILES.requests}`);
     } finally {
-      await this.db.connection.run('DELETE FROM load_rows');
+      await this.db.connection.run('DELETE FROM load_rows').catch(() => {});
     }
   }
 

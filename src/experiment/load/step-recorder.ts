@@ -5,7 +5,7 @@
  * rows themselves go straight to the run store).
  */
 import type { LatencyTarget } from '../../config/load';
-import { LatencyHistogram } from '../../schema/latency-histogram';
+import { LatencyHistogram, percentileRank } from '../../schema/latency-histogram';
 import type { LoadRequestRow, LoadStepRow, PercentileSet, StepEnd, StepSecond } from '../../schema/load-records';
 
 export interface StepIdentity {
@@ -64,8 +64,15 @@ export class StepRecorder {
   warmup = 0;
   heldBack = 0;
   late = 0;
-  /** Measured requests whose corrected latency is (or, still in flight, will be) over the target. */
-  overTarget = 0;
+  /** Successful measured requests whose corrected latency is over the target. */
+  overTargetOk = 0;
+  /** Requests an early stop cut off after they had waited longer than the target. */
+  abandonedOverTarget = 0;
+
+  /** Measured requests over the target for certain: answered late, or cut off after waiting longer. */
+  get overTarget(): number {
+    return this.overTargetOk + this.abandonedOverTarget;
+  }
 
   constructor(
     private readonly id: StepIdentity,
@@ -97,6 +104,13 @@ export class StepRecorder {
       this.warmup += row.phase === 'warmup' ? 1 : 0;
       return;
     }
+    if (!row.ok && row.errorCode === ABANDONED) {
+      // Cut off by the early stop, so no response: one that had already waited past the target
+      // is over it for certain (whatever it would have answered); the others' outcome is unknown.
+      if (row.correctedMs > this.slo.ms) this.abandonedOverTarget += 1;
+      else this.abandoned += 1;
+      return;
+    }
     this.completed += 1;
     const end = row.sentMs + row.latencyMs;
     this.lastEnd = Math.max(this.lastEnd, end);
@@ -107,13 +121,6 @@ export class StepRecorder {
       bucket.instances = Math.max(bucket.instances ?? 0, row.instances);
       this.instancesMin = Math.min(this.instancesMin ?? Infinity, row.instances);
       this.instancesMax = Math.max(this.instancesMax ?? 0, row.instances);
-    }
-    if (!row.ok && row.errorCode === ABANDONED) {
-      // Cut off by the early stop: one that had already waited past the target is over it for
-      // certain (whatever it would have answered); the others' outcome is unknown.
-      if (row.correctedMs > this.slo.ms) this.overTarget += 1;
-      else this.abandoned += 1;
-      return;
     }
     if (!row.ok) {
       this.failed += 1;
@@ -128,7 +135,7 @@ export class StepRecorder {
     this.naive.record(row.latencyMs);
     this.maxCorrected = Math.max(this.maxCorrected ?? 0, row.correctedMs);
     this.maxNaive = Math.max(this.maxNaive ?? 0, row.latencyMs);
-    if (row.correctedMs > this.slo.ms) this.overTarget += 1;
+    if (row.correctedMs > this.slo.ms) this.overTargetOk += 1;
     if (row.modelMs !== null) {
       this.model.record(row.modelMs);
       this.overhead.record(Math.max(0, row.latencyMs - row.modelMs));
@@ -143,10 +150,14 @@ export class StepRecorder {
       .sort(([a], [b]) => a - b)
       .map(([t, b]) => ({ t, completed: b.completed, failed: b.failed, p99Ms: b.completed ? b.hist.at(99) : null, instances: b.instances }));
     const valueAtSlo = this.corrected.count ? this.corrected.at(this.slo.percentile) : null;
-    const ok = this.completed - this.failed - this.abandoned;
-    const exactMax = (set: PercentileSet | null, max: number | null) => (set && max !== null ? { ...set, max } : set);
+    const ok = this.corrected.count;
+    // HDR reads a percentile as the top of its bucket, which can pass the exact maximum by up to 0.1 %: clamp.
+    const exactMax = (set: PercentileSet | null, max: number | null) =>
+      set && max !== null ? { ...set, max, p50: Math.min(set.p50, max), p90: Math.min(set.p90, max), p99: Math.min(set.p99, max) } : set;
+    // From the exact counts, not the histogram's value (which is the top of a bucket up to 0.1 %
+    // wide): the p-th percentile is within target when at most ok − rank values exceed it.
     const meetsSlo =
-      endedBy === 'complete' && valueAtSlo !== null && valueAtSlo <= this.slo.ms && this.failed <= this.slo.errorTolerance * planned;
+      endedBy === 'complete' && ok > 0 && this.overTargetOk <= ok - percentileRank(this.slo.percentile, ok) && this.failed <= this.slo.errorTolerance * planned;
     return {
       run: this.id.run,
       platform: this.id.platform,

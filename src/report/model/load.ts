@@ -70,6 +70,26 @@ function capacityTable(l: LoadAnalysis) {
   );
 }
 
+function naiveTable(l: LoadAnalysis) {
+  const rows: Cell[][] = l.steps.map((s, i) => {
+    const n = s.naive;
+    const gap = s.corrected && n ? s.corrected.p99 - n.p99 : null;
+    return [
+      text(i === 0 || l.steps[i - 1].platform !== s.platform ? s.platform : ''),
+      text(rate(s.rateRps)),
+      ...(n ? [numCell(n.p50), numCell(n.p90), numCell(n.p99), numCell(n.max)] : [missing(), missing(), missing(), missing()]),
+      numCell(gap, 3, { strong: gap !== null && s.corrected !== null && gap > 0.1 * s.corrected.p99 }),
+    ];
+  });
+  return table(
+    'tab-load-naive',
+    'The same requests timed from their actual send (uncorrected, as a closed-loop client reports), ms.',
+    [col('Platform'), col('Offered (req/s)', 'right'), col('p50', 'right'), col('p90', 'right'), col('p99', 'right'), col('Max', 'right'), col('p99 gap', 'right')],
+    rows,
+    ['p99 gap: corrected p99 − naive p99, the queueing before the send that a closed-loop measurement leaves out; bold where it is over 10 % of the corrected p99.'],
+  );
+}
+
 function overheadTable(l: LoadAnalysis) {
   const rows: Cell[][] = l.overhead.map((o) => [
     text(o.platform),
@@ -110,7 +130,7 @@ function generatorTable(l: LoadAnalysis) {
     s.lagMs ? numCell(s.lagMs.p50) : missing(),
     s.lagMs ? numCell(s.lagMs.p99) : missing(),
     text(int(s.heldBack)),
-    text(`${int(s.sent)} / ${int(s.planned)}`),
+    text(`${int(s.sent)} / ${int(s.planned)}${s.lengthBy ? ` (${s.lengthBy})` : ''}`),
   ]);
   return table(
     'tab-load-generator',
@@ -119,7 +139,7 @@ function generatorTable(l: LoadAnalysis) {
     rows,
     [
       'Scheduled: the rate the arrival schedule itself realised (Poisson arrivals scatter around the offered rate); Achieved: the client’s sends. Lag: send − intended start. ' +
-        'Held back: arrivals that waited for a free in-flight slot. A step stopped early sends fewer than planned.',
+        'Held back: arrivals that waited for a free in-flight slot. Planned: measured requests, set by the minimum duration × rate or by the minimum count (in brackets); a step stopped early sends fewer.',
     ],
   );
 }
@@ -165,7 +185,13 @@ export function loadSection(analysis: AnalysisModel): LoadSection | null {
     );
   }
   intro.push(`${generatorSentence(l)} Model time against overhead, and ${l.cold.length ? 'cold starts, are' : 'is'} in [[tab-load-overhead]]; instances over time in [[fig-load-timeline]].`);
-  return { intro, tables: [stepsTable(l), capacityTable(l), overheadTable(l), generatorTable(l)], figures, methods: l.methods };
+  const [hockey, timeline, distribution] = figures;
+  return {
+    intro,
+    tables: { steps: stepsTable(l), capacity: capacityTable(l), naive: naiveTable(l), overhead: overheadTable(l), generator: generatorTable(l) },
+    figures: { hockey, timeline, distribution },
+    methods: l.methods,
+  };
 }
 
 /** Whether the client kept its schedule, where only the generator decided, and what the in-flight bound did. */
