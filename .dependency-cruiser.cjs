@@ -17,13 +17,15 @@ const LAYERS = [
   ['notebook', '^src/notebook/'],
   ['cli', '^src/(cli/|cli\\.ts$)'],
   ['index', '^src/index\\.ts$'],
+  ['app', '^src/app/'],
 ];
 
 const layerRules = LAYERS.slice(0, -1).map(([name, path], i) => ({
   name: `${name}-imports-upward`,
   comment: `${name} may import only from ${LAYERS.slice(0, i + 1).map(([n]) => n).join(', ')}`,
   severity: 'error',
-  from: { path },
+  // The CLI's lazy loader starts the app (the top layer) for `cloudbench app`: the one upward load.
+  from: name === 'cli' ? { path, pathNot: '^src/cli/lazy\\.ts$' } : { path },
   to: { path: LAYERS.slice(i + 1).map(([, p]) => `(${p})`).join('|') },
 }));
 
@@ -37,6 +39,20 @@ module.exports = {
       comment: 'the report and the notebook helpers read the analysis model, never run folders or rows',
       from: { path: '^src/(report|notebook)/' },
       to: { path: '^src/(experiment|datasets|targets|local)/' },
+    },
+    {
+      name: 'app-uses-the-public-api',
+      severity: 'error',
+      comment: 'the web app uses only what src/index.ts exports, like any other client of the package',
+      from: { path: '^src/app/' },
+      to: { path: '^src/', pathNot: '^src/(index\\.ts|app/)' },
+    },
+    {
+      name: 'lazy-loads-only-the-app-upward',
+      severity: 'error',
+      comment: 'the lazy loader may reach above the CLI for the app and nothing else',
+      from: { path: '^src/cli/lazy\\.ts$' },
+      to: { path: '^src/index\\.ts$' },
     },
     {
       name: 'src-not-from-tests',

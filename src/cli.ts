@@ -1,6 +1,7 @@
 /** `cloudbench <command>`: a thin shell over the public API in index.ts. */
 import { Command, CommanderError } from 'commander';
 import { registerAnalyzeCommand } from './cli/analyze-command';
+import { registerAppCommand } from './cli/app-command';
 import { registerCompareCommands } from './cli/compare-command';
 import { registerDatasetCommands } from './cli/dataset-command';
 import { registerDemoCommand } from './cli/demo-command';
@@ -20,7 +21,8 @@ export function buildProgram(): Command {
     .description('Measure and compare cloud ML platforms (object storage + inference endpoints) and report like a paper.')
     .version(VERSION)
     // Usage errors in the product's one-line form: "cloudbench: unknown option '--x' (add --help for usage)".
-    .configureOutput({ outputError: (str, write) => write(`cloudbench: ${str.trim().replace(/^error: /, '')} (add --help for usage)\n`) })
+    // Commander's "(Did you mean --host?)" comes on a second line: kept, on the same line.
+    .configureOutput({ outputError: (str, write) => write(`cloudbench: ${str.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')} (add --help for usage)\n`) })
     .exitOverride();
   registerStackCommands(program);
   registerDatasetCommands(program);
@@ -31,6 +33,7 @@ export function buildProgram(): Command {
   registerSealCommand(program);
   registerDemoCommand(program);
   registerNotebookCommands(program);
+  registerAppCommand(program);
   registerDoctorCommand(program);
   return program;
 }

@@ -7,6 +7,7 @@ export { UserError } from './errors';
 // Boundary types
 export type * from './targets/types';
 export type * from './config/targets';
+export type { Detection, ScoringResponse } from './protocol/scoring';
 
 // Targets: storage and inference adapters, built from config
 export { createS3Store } from './targets/s3-store';
@@ -101,6 +102,7 @@ export { countExclusions } from './analysis/batch-exclusions';
 export { copyTemplates, setRequirementWeights, type WeightChanges } from './analysis/template-edit';
 // Run versus run: benchstat-style comparison, and the history of a configuration
 export { analysisOf, readAnalysisJson, type RunAnalysis } from './analysis/analyze-run';
+export { verdictLine, evidenceReason } from './report/verdict-text';
 export { compareRuns, type CompareRunsOptions, type RunComparison, type ChangeRow, type Change, type ComparedRun, type ConfigDifference, type ChangeVerdict } from './analysis/compare';
 export { runHistory, type RunHistory, type HistoryGroup, type HistorySeries, type HistoryPoint, type HistoryOptions } from './analysis/history';
 

@@ -46,3 +46,9 @@ catalogue('load scenario and autoscaling: flags', [
   cli('--provision-s negative', ['stack', 'up', '--autoscale', '1..2', '--provision-s', '-1'], fail(/--provision-s takes a number ≥ 0, got "-1"/)),
   cli('--autoscale without --local', ['run', '--config', 'nope.yaml', '--autoscale', '1..2'], fail(/config file .*nope\.yaml does not exist|--autoscale scales the local stack/)),
 ]);
+
+catalogue('web app: flags', [
+  cli('app --port 70000', ['app', '--port', '70000'], fail(/--port takes a whole number from 0 to 65535, got 70000/)),
+  cli('app --config of a missing file', ['app', '--config', 'nope.yaml'], fail(/config file .*nope\.yaml does not exist/)),
+  cli('app with a mistyped option', ['app', '--hots', '0.0.0.0'], usage(/unknown option '--hots' \(Did you mean --host\?\)/)),
+]);

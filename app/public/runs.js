@@ -1,0 +1,89 @@
+// The runs page: the run folders of the app's outDir, a run's report, files and summary, and a
+// running run's progress over server-sent events (with the report's per-batch chart as it grows).
+'use strict';
+const token = new URLSearchParams(location.search).get('token');
+const withToken = (url) => (token ? `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}` : url);
+for (const a of document.querySelectorAll('a[data-keep]')) a.href = withToken(a.getAttribute('href'));
+const $ = (id) => document.getElementById(id);
+const el = (tag, attrs = {}, ...children) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, String(v));
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+};
+const time = (iso) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '—');
+let source = null;
+
+async function api(url) {
+  const res = await fetch(withToken(url));
+  const body = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
+  if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`);
+  return body;
+}
+
+async function showSummary(run) {
+  $('summary').replaceChildren(el('p', { class: 'muted' }, 'Loading the analysis…'));
+  try {
+    const s = await api(`/api/runs/${encodeURIComponent(run.runId)}/summary`);
+    const parts = [el('h3', {}, 'Verdicts'), el('ul', {}, ...s.verdicts.map((v) => el('li', {}, v)))];
+    if (s.capacity) parts.push(el('h3', {}, `Capacity at ${s.capacity.target}`), el('p', {}, s.capacity.platforms.map((c) => `${c.platform} ${c.rps === null ? '—' : `${c.atLeast ? '≥ ' : ''}${c.rps} req/s`}`).join(', ') + '. ' + s.capacity.verdict + '.'));
+    parts.push(el('h3', {}, 'Business requirements'), el('ul', {}, ...s.requirements.map((r) => el('li', {}, `${r.title}: ${r.best}`))));
+    $('summary').replaceChildren(...parts);
+  } catch (err) {
+    $('summary').replaceChildren(el('p', { class: 'muted' }, err.message));
+  }
+}
+
+function watch(run) {
+  source?.close();
+  $('detail').hidden = false;
+  $('detail-title').textContent = `${run.name} — ${run.runId}`;
+  $('chart').replaceChildren();
+  $('live').textContent = run.status === 'running' ? 'Connecting…' : '';
+  source = new EventSource(withToken(`/api/runs/${encodeURIComponent(run.runId)}/events`));
+  source.onmessage = (e) => {
+    const m = JSON.parse(e.data);
+    $('live').textContent = m.status === 'running'
+      ? `Running: ${m.batches} of ${m.plannedBatches} platform-batches done${m.last ? ` (last: ${m.last.platform} batch ${m.last.batch + 1})` : ''}.`
+      : `${m.status}: ${m.batches} platform-batches.`;
+    if (m.chart) {
+      const doc = new DOMParser().parseFromString(m.chart, 'image/svg+xml');
+      $('chart').replaceChildren(document.importNode(doc.documentElement, true));
+    }
+    if (m.status !== 'running') {
+      source.close();
+      void load();
+    }
+  };
+  source.onerror = () => source.close();
+  void showSummary(run);
+}
+
+async function load() {
+  try {
+    const { outDir, runs } = await api('/api/runs');
+    $('outdir').textContent = `Run folders in ${outDir} (newest first).`;
+    const rows = runs.map((r) => {
+      const open = el('td');
+      if (r.files.includes('report.html')) open.append(el('a', { href: withToken(`/runs/${encodeURIComponent(r.runId)}/files/report.html`), target: '_blank', rel: 'noopener' }, 'report'));
+      if (r.files.includes('report.pdf')) open.append(el('a', { href: withToken(`/runs/${encodeURIComponent(r.runId)}/files/report.pdf`), target: '_blank', rel: 'noopener' }, 'PDF'));
+      const details = el('a', { href: '#', 'data-run': r.runId }, r.status === 'running' ? 'watch' : 'summary');
+      details.addEventListener('click', (e) => { e.preventDefault(); watch(r); });
+      open.append(details);
+      for (const f of r.files.filter((f) => !f.startsWith('report.'))) open.append(el('a', { href: withToken(`/runs/${encodeURIComponent(r.runId)}/files/${f}`) }, f));
+      return el('tr', { 'data-run': r.runId },
+        el('td', {}, el('strong', {}, r.name), el('br'), el('small', { class: 'muted' }, r.runId)),
+        el('td', { class: `status-${r.status}` }, r.status),
+        el('td', {}, r.platforms.join(', ')),
+        el('td', { class: 'num' }, `${r.batches} / ${r.plannedBatches * r.platforms.length}`),
+        el('td', {}, time(r.startedAt)),
+        el('td', {}, time(r.endedAt)),
+        open);
+    });
+    $('runs').querySelector('tbody').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 7, class: 'muted' }, 'No run folders yet: `cloudbench run` writes them here.'))]));
+  } catch (err) {
+    $('error').textContent = `Could not list the runs: ${err.message}`;
+    $('error').hidden = false;
+  }
+}
+void load();

@@ -1,0 +1,81 @@
+/**
+ * The runs page's view of `outDir`: the run folders in it, a fixed list of files per run that may
+ * be downloaded (never a path from the request: a run is looked up by its id among the listed
+ * folders, a file by its name in the list, so nothing outside outDir can be reached), and a
+ * running run's progress as it is written.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { batchPoints, batchSeriesSpec, listRuns, renderSvg, type BatchRow, type RunListing } from '../index';
+
+/** Files of a run folder the app serves, with their content types. */
+export const RUN_FILES: Record<string, string> = {
+  'report.html': 'text/html; charset=utf-8',
+  'report.pdf': 'application/pdf',
+  'manifest.json': 'application/json',
+  'analysis.json': 'application/json',
+  'batches.csv': 'text/csv; charset=utf-8',
+  'requests.jsonl': 'application/x-ndjson',
+  'load-steps.jsonl': 'application/x-ndjson',
+  'load-requests.jsonl': 'application/x-ndjson',
+};
+
+export interface RunSummary extends Omit<RunListing, 'dir' | 'configHash' | 'datasetSha256'> {
+  files: string[];
+}
+
+export class RunFolders {
+  constructor(readonly outDir: string) {}
+
+  list(): RunSummary[] {
+    return listRuns(this.outDir).map(({ dir, configHash: _h, datasetSha256: _d, ...r }) => ({
+      ...r,
+      files: Object.keys(RUN_FILES).filter((f) => fs.existsSync(path.join(dir, f))),
+    }));
+  }
+
+  /** The folder of a listed run, or null: an id is only ever matched, never joined into a path. */
+  dirOf(runId: string): string | null {
+    return listRuns(this.outDir).find((r) => r.runId === runId)?.dir ?? null;
+  }
+
+  /** A servable file of a run, or null when the run, the name or the file is unknown. */
+  file(runId: string, name: string): { file: string; type: string } | null {
+    if (!Object.hasOwn(RUN_FILES, name)) return null;
+    const dir = this.dirOf(runId);
+    if (!dir) return null;
+    const file = path.join(dir, name);
+    return fs.existsSync(file) ? { file, type: RUN_FILES[name] } : null;
+  }
+}
+
+/** The batch rows written so far (batches.csv is small: one line per platform × batch). */
+export function batchRowsOf(dir: string): BatchRow[] {
+  const file = path.join(dir, 'batches.csv');
+  if (!fs.existsSync(file)) return [];
+  const [header, ...lines] = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const cols = header.split(',');
+  const num = (v: string) => (v === '' ? null : Number(v));
+  return lines
+    .map((l) => l.split(','))
+    .filter((v) => v.length === cols.length)
+    .map((v) => {
+      const o = Object.fromEntries(cols.map((c, i) => [c, v[i]]));
+      return {
+        ...o,
+        batch: Number(o.batch), warmup: o.warmup === 'true', images: Number(o.images), bytes: Number(o.bytes), mib: Number(o.mib),
+        uploadS: num(o.uploadS), downloadS: num(o.downloadS), inferenceS: num(o.inferenceS),
+        uploadSPerMiB: num(o.uploadSPerMiB), downloadSPerMiB: num(o.downloadSPerMiB), inferenceSPerMiB: num(o.inferenceSPerMiB),
+        throughputMiBps: num(o.throughputMiBps), requests: Number(o.requests), failures: Number(o.failures), retried: Number(o.retried),
+      } as unknown as BatchRow;
+    });
+}
+
+/** The report's per-batch series figure of what a run has written so far, as SVG (null before its first batch). */
+export async function progressChart(rows: readonly BatchRow[], platforms: string[]): Promise<string | null> {
+  const metric = rows.some((r) => r.throughputMiBps !== null) ? 'throughputMiBps' : 'inferenceSPerMiB';
+  const points = batchPoints(rows as BatchRow[], metric);
+  if (points.length === 0) return null;
+  const { svg } = await renderSvg(batchSeriesSpec(points, { platforms, valueTitle: metric === 'throughputMiBps' ? 'throughput (MiB/s)' : 'inference (s/MiB)' }), 'live');
+  return svg;
+}
