@@ -1,3 +1,4 @@
+import type { CodecConfig } from '../protocol/codecs';
 /** Typed configuration of storage and inference targets (local emulators or real clouds). */
 
 export interface AwsCredentials {
@@ -33,6 +34,8 @@ export type StorageTargetConfig = S3TargetConfig | AzureBlobTargetConfig;
 
 export interface SageMakerTargetConfig {
   type: 'sagemaker';
+  /** How requests are encoded and answers decoded (default: cloudbench's own JSON). */
+  codec?: CodecConfig;
   endpointName: string;
   region: string;
   /** Custom runtime endpoint (the local stack). Omit for real AWS. */
@@ -43,6 +46,7 @@ export interface SageMakerTargetConfig {
 
 export interface AzureMlTargetConfig {
   type: 'azureml';
+  codec?: CodecConfig;
   /** The online endpoint's scoring URI (…/score). */
   scoringUri: string;
   /** Endpoint key or AML token, sent as `Authorization: Bearer <key>`. */
@@ -53,6 +57,7 @@ export interface AzureMlTargetConfig {
 
 export interface HttpTargetConfig {
   type: 'http';
+  codec?: CodecConfig;
   /** A plain REST scoring app (the study's App Service web app). */
   url: string;
   headers?: Record<string, string>;

@@ -12,6 +12,7 @@ import { objectKey } from './object-keys';
 import type { Step } from './plan';
 import { batchMetrics } from './records';
 import { type BatchRow, type RequestRow } from '../schema/records';
+import { detectionCount } from '../protocol/scoring';
 
 export interface PlatformClients {
   store: ObjectStore;
@@ -139,7 +140,7 @@ export async function measureBatch(ctx: BatchContext, step: Step, items: ImageIt
     // Read again rather than kept from the upload: a 1024-image batch would hold ~160 MB.
     const body = await readImage(item);
     const result = await clients.endpoint.invoke(body, item.contentType, call);
-    return { key: item.name, rec: result.record, detections: result.response?.detections.length ?? null };
+    return { key: item.name, rec: result.record, detections: detectionCount(result.response) };
   });
 
   const metrics = batchMetrics(rows, { images: items.length, bytes });

@@ -12,7 +12,7 @@ import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfConverter from '@tensorflow/tfjs-converter';
 import type SharpModule from 'sharp';
 import type { Detection } from '../protocol/scoring';
-import { COCO_LABELS, cocoLabel } from './coco-labels';
+import { COCO_LABELS, cocoLabel } from '../protocol/coco-labels';
 
 export const DETECTOR_MODEL_NAME = 'mb3-centernet-coco80';
 

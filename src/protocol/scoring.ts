@@ -24,6 +24,8 @@ export interface ScoringResponse {
    * on a real cloud the count lives in its metrics service, CloudWatch or Azure Monitor).
    */
   instances?: number;
+  /** false when the codec cannot know the detections (the `raw` codec): counts are then unknown, not 0. */
+  detectionsKnown?: boolean;
 }
 
 /** A 200 whose body is not a scoring response: the row's errorCode is its name. */
@@ -74,4 +76,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export function snippet(text: string, max = 200): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** How many objects a response found; null when unknown (no response, or a codec that cannot tell). */
+export function detectionCount(response: ScoringResponse | undefined): number | null {
+  return response && response.detectionsKnown !== false ? response.detections.length : null;
 }

@@ -12,7 +12,8 @@ import { isTransportFailure, trackCall } from './call-context';
 import { createDeadlineAgents } from './deadline-agent';
 import { callRecord, startCall } from './measure';
 import { createRetryStrategy, DEFAULT_RETRY, retrying, type AttemptResult } from './retry';
-import { InvalidResponseError, parseScoringResponse, snippet } from '../protocol/scoring';
+import { createCodec, type Codec } from '../protocol/codecs';
+import { InvalidResponseError, snippet } from '../protocol/scoring';
 import { DEFAULT_TIMEOUTS } from './timeouts';
 import type { ScoringResponse } from '../protocol/scoring';
 import type { AdapterOptions, InferenceEndpoint, InferenceKind, InferenceResult } from './types';
@@ -28,11 +29,12 @@ export function createAzureMlEndpoint(cfg: AzureMlTargetConfig, opts: AdapterOpt
       ...(cfg.deployment ? { 'azureml-model-deployment': cfg.deployment } : {}),
     },
     opts,
+    createCodec(cfg.codec),
   );
 }
 
 export function createHttpEndpoint(cfg: HttpTargetConfig, opts: AdapterOptions = {}): InferenceEndpoint {
-  return createJsonPostEndpoint('http', cfg.url, cfg.headers ?? {}, opts);
+  return createJsonPostEndpoint('http', cfg.url, cfg.headers ?? {}, opts, createCodec(cfg.codec));
 }
 
 interface HttpReply {
@@ -46,6 +48,7 @@ function createJsonPostEndpoint(
   url: string,
   extraHeaders: Record<string, string>,
   opts: AdapterOptions,
+  codec: Codec,
 ): InferenceEndpoint {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
@@ -84,6 +87,7 @@ function createJsonPostEndpoint(
     location,
     async invoke(image: Buffer, contentType: string, { signal } = {}): Promise<InferenceResult> {
       const clock = startCall();
+      const request = codec.encode(image, contentType);
       type Attempt = { response?: ScoringResponse; error?: Error };
       const outcome = await trackCall(timeouts, signal, async (call) => {
         const last = await retrying<Attempt>(
@@ -91,12 +95,12 @@ function createJsonPostEndpoint(
           async (): Promise<AttemptResult<Attempt>> => {
             let reply: HttpReply;
             try {
-              reply = await post(image, contentType, signal);
+              reply = await post(request.body, request.contentType, signal);
             } catch (err) {
               return { done: false, retry: isTransportFailure(call) ? 'TRANSIENT' : null, value: { error: err as Error } };
             }
             if (reply.status >= 200 && reply.status < 300) {
-              const parsed = parseScoringResponse(reply.text);
+              const parsed = codec.decode(reply.text, image);
               return parsed.ok ? { done: true, value: { response: parsed.value } } : { done: true, value: { error: new InvalidResponseError(parsed.error) } };
             }
             const error = serviceError(reply);
@@ -108,7 +112,7 @@ function createJsonPostEndpoint(
         if (last.error) throw last.error;
         return last.response!;
       });
-      return { record: callRecord(clock, image.length, outcome), response: outcome.value };
+      return { record: callRecord(clock, request.body.length, outcome), response: outcome.value };
     },
     async close(): Promise<void> {
       agents.destroy();

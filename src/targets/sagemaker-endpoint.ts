@@ -10,7 +10,8 @@ import { trackCall } from './call-context';
 import { createDeadlineAgents } from './deadline-agent';
 import { callRecord, startCall } from './measure';
 import { createRetryStrategy, DEFAULT_RETRY } from './retry';
-import { InvalidResponseError, parseScoringResponse } from '../protocol/scoring';
+import { createCodec } from '../protocol/codecs';
+import { InvalidResponseError } from '../protocol/scoring';
 import { DEFAULT_TIMEOUTS } from './timeouts';
 import type { AdapterOptions, InferenceEndpoint, InferenceResult } from './types';
 
@@ -26,6 +27,7 @@ export function createSageMakerEndpoint(cfg: SageMakerTargetConfig, opts: Adapte
     requestHandler: new NodeHttpHandler({ httpAgent: agents.http, httpsAgent: agents.https }),
     retryStrategy: createRetryStrategy(opts.retry ?? DEFAULT_RETRY),
   });
+  const codec = createCodec(cfg.codec);
   const location = `sagemaker://${cfg.endpointName} (${cfg.region}${cfg.endpoint ? `, ${cfg.endpoint}` : ''})`;
 
   return {
@@ -33,22 +35,23 @@ export function createSageMakerEndpoint(cfg: SageMakerTargetConfig, opts: Adapte
     location,
     async invoke(image: Buffer, contentType: string, { signal } = {}): Promise<InferenceResult> {
       const clock = startCall();
+      const request = codec.encode(image, contentType);
       const outcome = await trackCall(timeouts, signal, async () => {
         const out = await client.send(
           new InvokeEndpointCommand({
             EndpointName: cfg.endpointName,
-            Body: image,
-            ContentType: contentType,
+            Body: request.body,
+            ContentType: request.contentType,
             Accept: 'application/json',
             CustomAttributes: cfg.customAttributes,
           }),
           { abortSignal: signal },
         );
-        const parsed = parseScoringResponse(out.Body ? Buffer.from(out.Body).toString('utf8') : '');
+        const parsed = codec.decode(out.Body ? Buffer.from(out.Body).toString('utf8') : '', image);
         if (!parsed.ok) throw new InvalidResponseError(parsed.error);
         return parsed.value;
       });
-      return { record: callRecord(clock, image.length, outcome), response: outcome.value };
+      return { record: callRecord(clock, request.body.length, outcome), response: outcome.value };
     },
     async close(): Promise<void> {
       client.destroy();

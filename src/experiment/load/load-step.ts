@@ -14,6 +14,7 @@ import { arrivalOffsets } from './arrival-schedule';
 import type { ImageFeed } from './image-feed';
 import { percentileRank } from '../../schema/latency-histogram';
 import { ABANDONED, StepRecorder } from './step-recorder';
+import { detectionCount } from '../../protocol/scoring';
 
 export interface StepProgress {
   platform: string;
@@ -171,7 +172,7 @@ export async function runLoadStep(ctx: LoadStepContext, counts: { warmup: number
         intendedMs: p.intended - ctx.t0, sentMs: r.startedMono - ctx.t0, startedAt: r.startedAt,
         latencyMs: r.durationMs, correctedMs: r.startedMono + r.durationMs - p.intended,
         attempts: r.attempts, ok: r.ok, errorCode: r.ok ? null : abandoned ? ABANDONED : (r.errorCode ?? 'Error'),
-        modelMs, instances: result.response?.instances ?? null, detections: result.response?.detections.length ?? null,
+        modelMs, instances: result.response?.instances ?? null, detections: detectionCount(result.response),
       };
     } catch (err) {
       // The dataset file could not be read: a failed request of the step, never a crash mid-run.
