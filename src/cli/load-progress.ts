@@ -44,7 +44,7 @@ export function loadEventLine(e: LoadEvent): { log?: string; status?: string } {
     case 'load-end':
       return {
         log: `Capacity at the target: ${Object.entries(e.capacity)
-          .map(([p, c]) => `${p} ${c === null ? 'none of the rates tried' : `${rps(c)} req/s`}`)
+          .map(([p, c]) => `${p} ${c === null ? 'none of the rates tried' : `${e.atLeast.includes(p) ? '≥ ' : ''}${rps(c)} req/s`}`)
           .join(', ')}`,
       };
   }

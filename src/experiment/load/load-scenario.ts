@@ -20,7 +20,7 @@ export type LoadEvent =
   | { type: 'load-idle'; platform: string; seconds: number }
   | { type: 'load-progress'; progress: StepProgress }
   | { type: 'load-step'; row: LoadStepRow }
-  | { type: 'load-end'; capacity: Record<string, number | null> };
+  | { type: 'load-end'; capacity: Record<string, number | null>; /** Platforms that met the target at every rate tried: their capacity is at least that. */ atLeast: string[] };
 
 export interface LoadScenarioContext {
   runId: string;
@@ -120,7 +120,12 @@ export async function runLoadScenario(ctx: LoadScenarioContext): Promise<LoadSte
     store.close();
   }
   if (!ctx.stop.aborted) {
-    ctx.emit({ type: 'load-end', capacity: Object.fromEntries(platforms.map((p) => [p, capacityOf(rows.filter((r) => r.platform === p))])) });
+    const missed = (p: string) => rows.some((r) => r.platform === p && r.step >= 0 && !r.meetsSlo);
+    ctx.emit({
+      type: 'load-end',
+      capacity: Object.fromEntries(platforms.map((p) => [p, capacityOf(rows.filter((r) => r.platform === p))])),
+      atLeast: platforms.filter((p) => !missed(p)),
+    });
   }
   return rows;
 }
