@@ -159,7 +159,7 @@ export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
 export function registerRunCommand(program: Command): void {
   const cmd = program
     .command('run')
-    .description('measure upload, download and inference per batch on every platform of a config; writes reports/<run-id>/. Ctrl-C stops after the requests in flight (a second Ctrl-C at once); --resume continues')
+    .description('measure upload, download and inference per batch on every platform of a config, then (with a load: block or --load-rates / --load-search) an open-loop load scenario on each endpoint; writes reports/<run-id>/. Ctrl-C stops after the requests in flight (a second Ctrl-C at once); --resume continues')
     .option('--config <file>', 'experiment config (JSON or YAML); see README "Experiment config"')
     .option('--local', 'start the embedded local stack for the run (needed by "local:aws"/"local:azure" platforms); without --config, runs the local demo platforms')
     .option('--batches <n>', 'run at most N batches per platform', intOption('--batches', 1))
