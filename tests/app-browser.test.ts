@@ -110,19 +110,19 @@ describe('app in a browser', { skip: chromium ? false : 'no Chromium on this mac
     const page = await open('/runs');
     await page.waitForSelector('tr[data-run]');
     const ids = await page.$$eval('tr[data-run]', (rows) => rows.map((r) => r.getAttribute('data-run')));
-    assert.deepEqual(ids, ['20250102-120000-live', '20250101-120000-done'], 'newest first');
-    await page.click('a[data-run="20250102-120000-live"]');
+    assert.deepEqual(ids, ['live', 'done'], 'newest first (by start time), named by folder');
+    await page.click('a[data-run="live"]');
     await page.waitForFunction(() => /^Running: 6 of 6 platform-batches done/.test(document.getElementById('live')!.textContent ?? ''));
     await page.waitForSelector('#chart svg');
     // The run ends: the page hears it and lists it as complete.
     const manifestFile = path.join(outDir, 'live', 'manifest.json');
     fs.writeFileSync(manifestFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifestFile, 'utf8')), status: 'complete', endedAt: '2025-01-02T12:05:00.000Z' }));
-    await page.waitForFunction(() => document.querySelector('tr[data-run="20250102-120000-live"] td:nth-child(2)')?.textContent === 'complete', { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelector('tr[data-run="live"] td:nth-child(2)')?.textContent === 'complete', { timeout: 15_000 });
     await page.waitForFunction(() => document.querySelectorAll('#summary li').length >= 4, { timeout: 30_000 });
     if (shots) await page.screenshot({ path: path.join(shots, 'app-runs.png'), fullPage: true });
     const [report] = await Promise.all([
       new Promise<Page>((resolve) => browser.once('targetcreated', async (t) => resolve((await t.page()) as Page))),
-      page.click('tr[data-run="20250101-120000-done"] a[target="_blank"]'),
+      page.click('tr[data-run="done"] a[target="_blank"]'),
     ]);
     await report.waitForSelector('h1');
     assert.equal(await report.$eval('h1', (h) => h.textContent), 'Fixture report');

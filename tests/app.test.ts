@@ -80,6 +80,15 @@ describe('app API', { timeout: 60_000 }, () => {
     }
   });
 
+  test('a request addressed to another host name (DNS rebinding) is refused', async () => {
+    const port = new URL(base).port;
+    const status = await new Promise<number>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: '/api/runs', headers: { host: `evil.example:${port}` } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+    });
+    assert.equal(status, 403);
+    assert.equal((await fetch(`${base.replace('127.0.0.1', 'localhost')}/api/runs`)).status, 200, 'localhost is fine');
+  });
+
   test('platforms: names, kinds and locations, never a secret', async () => {
     const text = await (await fetch(`${base}/api/platforms`)).text();
     assert.deepEqual(JSON.parse(text).platforms.map((p: { name: string }) => p.name), ['a', 'b', 'broken']);
@@ -103,10 +112,10 @@ describe('app API', { timeout: 60_000 }, () => {
     assert.equal(a.ok && b.ok, true);
     assert.equal(a.modelMs, 12.5);
     assert.ok(a.latencyMs > 0);
-    assert.deepEqual(a.unmatched, [1], 'the dog only a found');
+    assert.deepEqual(a.unmatched, [{ index: 1, missedBy: ['b'] }], 'the dog only a found');
     assert.deepEqual(b.unmatched, [], "b's horse matches a's (IoU ≈ 0.9)");
     const strict = await json(await fetch(`${base}/api/detect?platforms=a,b&iou=0.95`, { method: 'POST', body: HORSES, headers: { 'content-type': 'image/jpeg' } }));
-    assert.deepEqual(strict.answers[1].unmatched, [0], 'at IoU 0.95 the horses no longer agree');
+    assert.deepEqual(strict.answers[1].unmatched, [{ index: 0, missedBy: ['a'] }], 'at IoU 0.95 the horses no longer agree');
   });
 
   test("detect: an endpoint's failure is its panel's message, the others still answer", async () => {
@@ -138,7 +147,8 @@ describe('app API', { timeout: 60_000 }, () => {
   test('runs: listed, files by name, summary, events; nothing outside outDir is reachable', async () => {
     const { runs } = await json(await fetch(`${base}/api/runs`));
     assert.equal(runs.length, 1);
-    const id = runs[0].runId;
+    const id = runs[0].id;
+    assert.equal(id, 'run-a', 'runs are named by their folder (unique even when a folder was copied)');
     assert.ok(runs[0].files.includes('batches.csv') && runs[0].files.includes('report.html'));
     assert.equal(runs[0].dir, undefined, 'no server paths in the listing');
     const csv = await fetch(`${base}/runs/${id}/files/batches.csv`);
@@ -163,6 +173,34 @@ describe('app API', { timeout: 60_000 }, () => {
   });
 });
 
+test('a live stream of a running run: a damaged batches file ends it with a message (the server carries on), and close() does not wait for open streams', { timeout: 30_000 }, async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-app-live-'));
+  const dir = writeSyntheticRun(path.join(tmp, 'live'), { batches: 2, batchSize: 2 });
+  const manifest = path.join(dir, 'manifest.json');
+  fs.writeFileSync(manifest, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifest, 'utf8')), status: 'running', endedAt: null }));
+  const app = await startApp({ platforms: {}, outDir: tmp });
+  try {
+    const base = app.url.replace(/\/$/, '');
+    const open = await fetch(`${base}/api/runs/live/events`);
+    const reader = open.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    assert.match(first, /"status":"running","batches":4/);
+    fs.writeFileSync(path.join(dir, 'batches.csv'), 'run,platform,batch\n"unterminated,x,1\n');
+    const rest: string[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest.push(new TextDecoder().decode(r.value));
+    assert.match(rest.join(''), /event: failure/);
+    assert.equal((await fetch(`${base}/api/runs`)).status, 200, 'the server is still up');
+    const again = await fetch(`${base}/api/runs/live/events`); // left open
+    assert.equal(again.status, 200);
+    const t = performance.now();
+    await app.close();
+    assert.ok(performance.now() - t < 3000, 'close() ends the open stream instead of waiting for the run');
+  } finally {
+    await app.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 test('beyond loopback the app needs its token; without it every route is 401', { timeout: 30_000 }, async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-app-token-'));
   // 127.0.0.2 is loopback too (nothing leaves the machine) but not the default address, so the app asks for its token.
@@ -180,6 +218,8 @@ test('beyond loopback the app needs its token; without it every route is 401', {
     assert.equal((await fetch(`http://127.0.0.2:${port}/api/platforms?token=tok-123`)).status, 200);
     assert.equal((await fetch(`http://127.0.0.2:${port}/api/platforms`, { headers: { authorization: 'Bearer tok-123' } })).status, 200);
     assert.equal((await fetch(`http://127.0.0.2:${port}/api/platforms?token=tok-124`)).status, 401);
+    assert.equal((await fetch(`http://127.0.0.2:${port}/api/platforms?token=tok-123&token=x`)).status, 401, 'a repeated parameter is refused, not a crash');
+    assert.equal((await fetch(`http://127.0.0.2:${port}/api/platforms?token=tok-123`, { headers: { authorization: 'Basic proxy' } })).status, 200, "a proxy's own Authorization header does not hide the token");
   } finally {
     await app.close();
     fs.rmSync(tmp, { recursive: true, force: true });

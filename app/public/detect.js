@@ -15,6 +15,7 @@ const el = (tag, attrs = {}, ...children) => {
   return e;
 };
 let image = null; // { blob, name }
+let shownUrl = null; // the object URL of the image on screen, released when the next one replaces it
 
 function showError(message) {
   $('error').textContent = message;
@@ -61,6 +62,12 @@ $('sample').addEventListener('change', async () => {
   const name = $('sample').value;
   if (!name) return;
   const res = await fetch(withToken(`/samples/${encodeURIComponent(name)}`));
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    showError(`Could not load the sample ${name}: ${body.error || `HTTP ${res.status}`}`);
+    return;
+  }
+  showError('');
   choose(await res.blob(), name);
 });
 for (const ev of ['dragenter', 'dragover']) $('drop').addEventListener(ev, (e) => { e.preventDefault(); $('drop').classList.add('over'); });
@@ -83,7 +90,7 @@ function panel(answer, imageUrl, size) {
   answer.detections.forEach((d, i) => {
     const [x1, y1, x2, y2] = d.box;
     const color = colorOf(d.classId);
-    const unmatched = answer.unmatched.includes(i);
+    const unmatched = answer.unmatched.some((u) => u.index === i);
     svg.append(el('g', { class: 'box', 'data-label': d.label },
       el('rect', { x: x1, y: y1, width: Math.max(1, x2 - x1), height: Math.max(1, y2 - y1), fill: 'none', stroke: color, 'stroke-width': Math.max(2, size.w / 300), 'stroke-dasharray': unmatched ? '8 5' : null }),
       // Sizes in image pixels (the SVG is scaled with the image): about 1/30 of its width reads well at any size.
@@ -91,10 +98,16 @@ function panel(answer, imageUrl, size) {
   });
   p.append(el('div', { class: 'figure' }, el('img', { src: imageUrl, alt: 'the image sent' }), svg));
   if (answer.unmatched.length) {
-    p.append(el('p', { class: 'disagree' }, `Not found by the other platform${answer.unmatched.length > 1 ? 's' : ''} (dashed): ${answer.unmatched.map((i) => answer.detections[i].label).join(', ')}.`));
+    // Grouped by who missed them: "not found by azure: horse, dog".
+    const byMissers = new Map();
+    for (const u of answer.unmatched) {
+      const key = u.missedBy.join(', ');
+      byMissers.set(key, [...(byMissers.get(key) || []), answer.detections[u.index].label]);
+    }
+    p.append(el('p', { class: 'disagree' }, `Dashed: ${[...byMissers].map(([who, labels]) => `not found by ${who}: ${labels.join(', ')}`).join('; ')}.`));
   }
   const rows = answer.detections.map((d, i) =>
-    el('tr', { class: answer.unmatched.includes(i) ? 'unmatched' : null },
+    el('tr', { class: answer.unmatched.some((u) => u.index === i) ? 'unmatched' : null },
       el('td', {}, el('span', { class: 'swatch', style: null, 'data-color': colorOf(d.classId) }), d.label),
       el('td', { class: 'num' }, (d.score * 100).toFixed(1) + ' %'),
       el('td', { class: 'num' }, d.box.map((v) => v.toFixed(0)).join(', '))));
@@ -121,7 +134,8 @@ $('detect-form').addEventListener('submit', async (e) => {
       headers: { 'Content-Type': image.blob.type || 'application/octet-stream' },
       body: image.blob,
     });
-    const url = URL.createObjectURL(image.blob);
+    if (shownUrl) URL.revokeObjectURL(shownUrl);
+    const url = (shownUrl = URL.createObjectURL(image.blob));
     const img = new Image();
     img.src = url;
     await img.decode();

@@ -24,7 +24,7 @@ async function api(url) {
 async function showSummary(run) {
   $('summary').replaceChildren(el('p', { class: 'muted' }, 'Loading the analysis…'));
   try {
-    const s = await api(`/api/runs/${encodeURIComponent(run.runId)}/summary`);
+    const s = await api(`/api/runs/${encodeURIComponent(run.id)}/summary`);
     const parts = [el('h3', {}, 'Verdicts'), el('ul', {}, ...s.verdicts.map((v) => el('li', {}, v)))];
     if (s.capacity) parts.push(el('h3', {}, `Capacity at ${s.capacity.target}`), el('p', {}, s.capacity.platforms.map((c) => `${c.platform} ${c.rps === null ? '—' : `${c.atLeast ? '≥ ' : ''}${c.rps} req/s`}`).join(', ') + '. ' + s.capacity.verdict + '.'));
     parts.push(el('h3', {}, 'Business requirements'), el('ul', {}, ...s.requirements.map((r) => el('li', {}, `${r.title}: ${r.best}`))));
@@ -38,9 +38,14 @@ function watch(run) {
   source?.close();
   $('detail').hidden = false;
   $('detail-title').textContent = `${run.name} — ${run.runId}`;
+  $('summary').replaceChildren();
   $('chart').replaceChildren();
   $('live').textContent = run.status === 'running' ? 'Connecting…' : '';
-  source = new EventSource(withToken(`/api/runs/${encodeURIComponent(run.runId)}/events`));
+  source = new EventSource(withToken(`/api/runs/${encodeURIComponent(run.id)}/events`));
+  source.addEventListener('failure', (e) => {
+    $('live').textContent = `Live progress stopped: ${JSON.parse(e.data).error}`;
+    source.close();
+  });
   source.onmessage = (e) => {
     const m = JSON.parse(e.data);
     $('live').textContent = m.status === 'running'
@@ -53,10 +58,15 @@ function watch(run) {
     if (m.status !== 'running') {
       source.close();
       void load();
+      void showSummary(run); // the analysis is there now
     }
   };
-  source.onerror = () => source.close();
-  void showSummary(run);
+  source.onerror = () => {
+    if (source.readyState === EventSource.CLOSED) return;
+    source.close();
+    if (run.status === 'running') $('live').textContent += ' (the connection to the app was lost: reload the page to follow it again)';
+  };
+  if (run.status !== 'running') void showSummary(run);
 }
 
 async function load() {
@@ -65,13 +75,13 @@ async function load() {
     $('outdir').textContent = `Run folders in ${outDir} (newest first).`;
     const rows = runs.map((r) => {
       const open = el('td');
-      if (r.files.includes('report.html')) open.append(el('a', { href: withToken(`/runs/${encodeURIComponent(r.runId)}/files/report.html`), target: '_blank', rel: 'noopener' }, 'report'));
-      if (r.files.includes('report.pdf')) open.append(el('a', { href: withToken(`/runs/${encodeURIComponent(r.runId)}/files/report.pdf`), target: '_blank', rel: 'noopener' }, 'PDF'));
-      const details = el('a', { href: '#', 'data-run': r.runId }, r.status === 'running' ? 'watch' : 'summary');
+      if (r.files.includes('report.html')) open.append(el('a', { href: withToken(`/runs/${encodeURIComponent(r.id)}/files/report.html`), target: '_blank', rel: 'noopener' }, 'report'));
+      if (r.files.includes('report.pdf')) open.append(el('a', { href: withToken(`/runs/${encodeURIComponent(r.id)}/files/report.pdf`), target: '_blank', rel: 'noopener' }, 'PDF'));
+      const details = el('a', { href: '#', 'data-run': r.id }, r.status === 'running' ? 'watch' : 'summary');
       details.addEventListener('click', (e) => { e.preventDefault(); watch(r); });
       open.append(details);
-      for (const f of r.files.filter((f) => !f.startsWith('report.'))) open.append(el('a', { href: withToken(`/runs/${encodeURIComponent(r.runId)}/files/${f}`) }, f));
-      return el('tr', { 'data-run': r.runId },
+      for (const f of r.files.filter((f) => !f.startsWith('report.'))) open.append(el('a', { href: withToken(`/runs/${encodeURIComponent(r.id)}/files/${f}`) }, f));
+      return el('tr', { 'data-run': r.id },
         el('td', {}, el('strong', {}, r.name), el('br'), el('small', { class: 'muted' }, r.runId)),
         el('td', { class: `status-${r.status}` }, r.status),
         el('td', {}, r.platforms.join(', ')),

@@ -17,8 +17,8 @@ export interface PlatformAnswer {
   detections: Detection[];
   /** The endpoint's error in words (code: message), when the call failed. */
   error: string | null;
-  /** Indexes into `detections` that no other answering platform matched. */
-  unmatched: number[];
+  /** Detections that some other answering platform did not find: their index, and which platforms missed them. */
+  unmatched: { index: number; missedBy: string[] }[];
 }
 
 export interface DetectAnswer {
@@ -36,14 +36,12 @@ export function iou(a: Detection['box'], b: Detection['box']): number {
   return union > 0 ? inter / union : 0;
 }
 
-/** Boxes of `mine` that no box of any other successful answer matches (same label, IoU ≥ threshold). */
-function unmatchedOf(mine: PlatformAnswer, all: PlatformAnswer[], threshold: number): number[] {
+/** Boxes of `mine` that some other successful answer has no match for (same label, IoU ≥ threshold), and which answers. */
+function unmatchedOf(mine: PlatformAnswer, all: PlatformAnswer[], threshold: number): PlatformAnswer['unmatched'] {
   const others = all.filter((a) => a !== mine && a.ok);
-  if (others.length === 0) return [];
   return mine.detections
-    .map((d, i) => ({ d, i }))
-    .filter(({ d }) => others.some((o) => !o.detections.some((x) => x.label === d.label && iou(x.box, d.box) >= threshold)))
-    .map(({ i }) => i);
+    .map((d, index) => ({ index, missedBy: others.filter((o) => !o.detections.some((x) => x.label === d.label && iou(x.box, d.box) >= threshold)).map((o) => o.platform) }))
+    .filter((u) => u.missedBy.length > 0);
 }
 
 export class DetectService {

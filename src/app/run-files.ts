@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { batchPoints, batchSeriesSpec, listRuns, renderSvg, type BatchRow, type RunListing } from '../index';
 
 /** Files of a run folder the app serves, with their content types. */
@@ -21,6 +22,8 @@ export const RUN_FILES: Record<string, string> = {
 };
 
 export interface RunSummary extends Omit<RunListing, 'dir' | 'configHash' | 'datasetSha256'> {
+  /** The run's folder name: unique in outDir (a copied folder keeps its run id), so it is what URLs name. */
+  id: string;
   files: string[];
 }
 
@@ -29,14 +32,23 @@ export class RunFolders {
 
   list(): RunSummary[] {
     return listRuns(this.outDir).map(({ dir, configHash: _h, datasetSha256: _d, ...r }) => ({
+      id: path.basename(dir),
       ...r,
       files: Object.keys(RUN_FILES).filter((f) => fs.existsSync(path.join(dir, f))),
     }));
   }
 
-  /** The folder of a listed run, or null: an id is only ever matched, never joined into a path. */
-  dirOf(runId: string): string | null {
-    return listRuns(this.outDir).find((r) => r.runId === runId)?.dir ?? null;
+  /** The folder of a listed run, or null: an id is only ever matched against the listing, never joined into a path as given. */
+  dirOf(id: string): string | null {
+    return listRuns(this.outDir).find((r) => path.basename(r.dir) === id)?.dir ?? null;
+  }
+
+  /** Status, platforms and plan of one run, from its manifest alone (what a live stream re-reads every second). */
+  state(id: string): { status: string; platforms: string[]; plannedBatches: number } | null {
+    const dir = this.dirOf(id);
+    if (!dir) return null;
+    const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { status: string; config: { platforms: object }; plannedBatches: number };
+    return { status: m.status, platforms: Object.keys(m.config.platforms), plannedBatches: m.plannedBatches };
   }
 
   /** A servable file of a run, or null when the run, the name or the file is unknown. */
@@ -49,26 +61,22 @@ export class RunFolders {
   }
 }
 
-/** The batch rows written so far (batches.csv is small: one line per platform × batch). */
+/** The batch rows written so far (batches.csv is small: one line per platform × batch); a line still being written is left for the next read. */
 export function batchRowsOf(dir: string): BatchRow[] {
   const file = path.join(dir, 'batches.csv');
   if (!fs.existsSync(file)) return [];
-  const [header, ...lines] = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  const cols = header.split(',');
+  const text = fs.readFileSync(file, 'utf8');
+  const whole = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+  if (whole.trim() === '') return [];
   const num = (v: string) => (v === '' ? null : Number(v));
-  return lines
-    .map((l) => l.split(','))
-    .filter((v) => v.length === cols.length)
-    .map((v) => {
-      const o = Object.fromEntries(cols.map((c, i) => [c, v[i]]));
-      return {
-        ...o,
-        batch: Number(o.batch), warmup: o.warmup === 'true', images: Number(o.images), bytes: Number(o.bytes), mib: Number(o.mib),
-        uploadS: num(o.uploadS), downloadS: num(o.downloadS), inferenceS: num(o.inferenceS),
-        uploadSPerMiB: num(o.uploadSPerMiB), downloadSPerMiB: num(o.downloadSPerMiB), inferenceSPerMiB: num(o.inferenceSPerMiB),
-        throughputMiBps: num(o.throughputMiBps), requests: Number(o.requests), failures: Number(o.failures), retried: Number(o.retried),
-      } as unknown as BatchRow;
-    });
+  const records = parse(whole, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  return records.map((o) => ({
+    ...o,
+    batch: Number(o.batch), warmup: o.warmup === 'true', images: Number(o.images), bytes: Number(o.bytes), mib: Number(o.mib),
+    uploadS: num(o.uploadS), downloadS: num(o.downloadS), inferenceS: num(o.inferenceS),
+    uploadSPerMiB: num(o.uploadSPerMiB), downloadSPerMiB: num(o.downloadSPerMiB), inferenceSPerMiB: num(o.inferenceSPerMiB),
+    throughputMiBps: num(o.throughputMiBps), requests: Number(o.requests), failures: Number(o.failures), retried: Number(o.retried),
+  }) as unknown as BatchRow);
 }
 
 /** The report's per-batch series figure of what a run has written so far, as SVG (null before its first batch). */

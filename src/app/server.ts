@@ -39,16 +39,29 @@ export const DEFAULT_MAX_UPLOAD = 6 * 1024 * 1024;
 const PUBLIC_DIR = path.resolve(__dirname, '..', '..', 'app', 'public');
 const PAGES: Record<string, string> = { '/': 'detect.html', '/runs': 'runs.html' };
 const ASSETS: Record<string, string> = { '/app.css': 'text/css', '/detect.js': 'text/javascript', '/runs.js': 'text/javascript' };
-const CSP = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'self'; base-uri 'none'; form-action 'self'";
+const CSP = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 const fail = (reply: FastifyReply, status: number, message: string) => reply.code(status).send({ error: message });
 
 function tokenOk(req: FastifyRequest, token: string): boolean {
-  const given = (req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? (req.query as Record<string, string>)?.token ?? '').trim();
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
+  const same = (given: unknown) => {
+    if (typeof given !== 'string') return false;
+    const a = Buffer.from(given.trim());
+    const b = Buffer.from(token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
+  // The header and the query are tried each on its own (a proxy may add an Authorization header of its own).
+  return same(req.headers.authorization?.replace(/^Bearer\s+/i, '')) || same((req.query as Record<string, unknown> | undefined)?.token);
+}
+
+/**
+ * On loopback without a token, only requests addressed to loopback are served: a web page whose
+ * domain was re-pointed at 127.0.0.1 (DNS rebinding) sends its own name as Host and is refused.
+ */
+function hostOk(req: FastifyRequest): boolean {
+  const host = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '');
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
 }
 
 export async function startApp(opts: AppOptions): Promise<RunningApp> {
@@ -57,13 +70,15 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const maxUpload = opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD;
   const detect = new DetectService(opts.platforms);
   const runs = new RunFolders(opts.outDir);
-  const app: FastifyInstance = Fastify({ bodyLimit: maxUpload, logger: false });
+  // forceCloseConnections: close() must not wait for a live-progress stream or a keep-alive socket.
+  const app: FastifyInstance = Fastify({ bodyLimit: maxUpload, logger: false, forceCloseConnections: true });
 
   app.addContentTypeParser(/^image\/.*/, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.addHook('onRequest', async (req, reply) => {
     reply.header('Content-Security-Policy', CSP).header('X-Content-Type-Options', 'nosniff').header('Referrer-Policy', 'no-referrer');
     if (token && !tokenOk(req, token)) return fail(reply, 401, 'this app needs its token: open the URL it printed at start (…?token=…)');
+    if (!token && !hostOk(req)) return fail(reply, 403, 'this app answers only requests addressed to 127.0.0.1 or localhost');
   });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return fail(reply, 413, `the image is larger than ${(maxUpload / 2 ** 20).toFixed(0)} MiB, the upload limit`);
@@ -90,7 +105,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   app.post<{ Querystring: { platforms?: string; iou?: string } }>('/api/detect', async (req, reply) => {
     const body = req.body;
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim();
-    if (!/^image\//.test(type) && type !== 'application/octet-stream') return fail(reply, 415, 'send the image bytes as image/jpeg or image/png');
+    if (!/^image\//i.test(type) && type.toLowerCase() !== 'application/octet-stream') return fail(reply, 415, 'send the image bytes as image/jpeg or image/png');
     if (!Buffer.isBuffer(body) || body.length === 0) return fail(reply, 400, 'no image: send the image bytes as the request body');
     const kind = sniffImage(body);
     if (!kind) return fail(reply, 415, 'that is not a JPEG or PNG image');
@@ -124,7 +139,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     const found = runs.file(req.params.id, req.params.name);
     if (!found) return fail(reply, 404, `no file "${req.params.name}" in a run "${req.params.id}" of ${path.resolve(opts.outDir)}`);
     const download = !req.params.name.endsWith('.html') && !req.params.name.endsWith('.pdf');
-    if (download) reply.header('Content-Disposition', `attachment; filename="${req.params.id}-${req.params.name}"`);
+    if (download) reply.header('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(`${req.params.id}-${req.params.name}`)}`);
     // The report is our own self-contained page: it may use its inline styles (and nothing else).
     if (req.params.name === 'report.html') reply.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
     return reply.type(found.type).send(fs.createReadStream(found.file));
@@ -135,27 +150,37 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'Content-Security-Policy': CSP });
+    res.flushHeaders(); // the page sees the stream open even before the first update
     let sent = -1;
     let status = '';
     let closed = false;
-    const tick = async () => {
-      if (closed) return;
-      const listing = runs.list().find((r) => r.runId === req.params.id);
-      const rows = batchRowsOf(dir);
-      if (listing && (rows.length !== sent || listing.status !== status)) {
-        sent = rows.length;
-        status = listing.status;
-        const chart = await progressChart(rows, listing.platforms).catch(() => null);
-        res.write(`data: ${JSON.stringify({ status, batches: rows.length, plannedBatches: listing.plannedBatches * listing.platforms.length, last: rows[rows.length - 1] ?? null, chart })}\n\n`);
-      }
-      if (listing?.status !== 'running') return stop();
-      timer = setTimeout(() => void tick(), 1000);
-    };
     let timer: NodeJS.Timeout | undefined;
     const stop = () => {
+      if (closed) return;
       closed = true;
       clearTimeout(timer);
       res.end();
+    };
+    const tick = async () => {
+      if (closed) return;
+      try {
+        const state = runs.state(req.params.id);
+        if (!state) return stop();
+        const rows = batchRowsOf(dir);
+        if (rows.length !== sent || state.status !== status) {
+          sent = rows.length;
+          status = state.status;
+          const chart = await progressChart(rows, state.platforms).catch(() => null);
+          if (closed) return;
+          res.write(`data: ${JSON.stringify({ status, batches: rows.length, plannedBatches: state.plannedBatches * state.platforms.length, last: rows[rows.length - 1] ?? null, chart })}\n\n`);
+        }
+        if (status !== 'running') return stop();
+        timer = setTimeout(() => void tick(), 1000);
+      } catch (err) {
+        // A file caught mid-write or gone: say so and end the stream; the server carries on.
+        if (!closed) res.write(`event: failure\ndata: ${JSON.stringify({ error: (err as Error).message })}\n\n`);
+        stop();
+      }
     };
     req.raw.on('close', () => {
       closed = true;
