@@ -71,7 +71,7 @@ describe('app API', { timeout: 60_000 }, () => {
   });
 
   test('pages and assets are served with a content security policy that loads nothing off this server', async () => {
-    for (const route of ['/', '/runs', '/app.css', '/detect.js', '/runs.js']) {
+    for (const route of ['/', '/runs', '/app.css', '/common.js', '/detect.js', '/runs.js']) {
       const res = await fetch(`${base}${route}`);
       assert.equal(res.status, 200, route);
       assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'/);

@@ -1,19 +1,9 @@
 // The detect page: one image to each chosen platform's endpoint through /api/detect; boxes drawn
 // over the image per platform, the detections as a table, and where the platforms disagree.
 'use strict';
-const token = new URLSearchParams(location.search).get('token');
-const withToken = (url) => (token ? `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}` : url);
-for (const a of document.querySelectorAll('a[data-keep]')) a.href = withToken(a.getAttribute('href'));
 // Okabe–Ito and Tableau colours: one per COCO class id (mod), readable over photos.
 const PALETTE = ['#E69F00', '#0072B2', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000', '#4E79A7', '#F28E2B', '#59A14F', '#B07AA1'];
 const colorOf = (classId) => PALETTE[Math.abs(classId) % PALETTE.length];
-const $ = (id) => document.getElementById(id);
-const el = (tag, attrs = {}, ...children) => {
-  const e = tag === 'svg' || tag === 'rect' || tag === 'text' || tag === 'g' ? document.createElementNS('http://www.w3.org/2000/svg', tag) : document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, String(v));
-  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return e;
-};
 let image = null; // { blob, name }
 let shownUrl = null; // the object URL of the image on screen, released when the next one replaces it
 
@@ -33,13 +23,6 @@ function chosenPlatforms() {
 function updateSend() {
   $('send').disabled = !image || chosenPlatforms().length === 0;
 }
-async function api(url, init) {
-  const res = await fetch(withToken(url), init);
-  const body = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
-  if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`);
-  return body;
-}
-
 async function init() {
   try {
     const [{ platforms, maxUploadBytes }, { samples }] = await Promise.all([api('/api/platforms'), api('/api/samples')]);
@@ -108,7 +91,7 @@ function panel(answer, imageUrl, size) {
   }
   const rows = answer.detections.map((d, i) =>
     el('tr', { class: answer.unmatched.some((u) => u.index === i) ? 'unmatched' : null },
-      el('td', {}, el('span', { class: 'swatch', style: null, 'data-color': colorOf(d.classId) }), d.label),
+      el('td', {}, el('span', { class: 'swatch', 'data-color': colorOf(d.classId) }), d.label),
       el('td', { class: 'num' }, (d.score * 100).toFixed(1) + ' %'),
       el('td', { class: 'num' }, d.box.map((v) => v.toFixed(0)).join(', '))));
   p.append(el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'label'), el('th', { class: 'num' }, 'score'), el('th', { class: 'num' }, 'box (x1, y1, x2, y2)'))), el('tbody', {}, ...rows)));

@@ -1,25 +1,8 @@
 // The runs page: the run folders of the app's outDir, a run's report, files and summary, and a
 // running run's progress over server-sent events (with the report's per-batch chart as it grows).
 'use strict';
-const token = new URLSearchParams(location.search).get('token');
-const withToken = (url) => (token ? `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}` : url);
-for (const a of document.querySelectorAll('a[data-keep]')) a.href = withToken(a.getAttribute('href'));
-const $ = (id) => document.getElementById(id);
-const el = (tag, attrs = {}, ...children) => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, String(v));
-  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return e;
-};
 const time = (iso) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '—');
 let source = null;
-
-async function api(url) {
-  const res = await fetch(withToken(url));
-  const body = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
-  if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`);
-  return body;
-}
 
 async function showSummary(run) {
   $('summary').replaceChildren(el('p', { class: 'muted' }, 'Loading the analysis…'));

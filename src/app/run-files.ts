@@ -38,9 +38,16 @@ export class RunFolders {
     }));
   }
 
-  /** The folder of a listed run, or null: an id is only ever matched against the listing, never joined into a path as given. */
+  /**
+   * The folder of a run, or null: the id must be the name of a folder in outDir holding a
+   * manifest.json (matched against the folder listing, never joined into a path as given). Cheap:
+   * the live stream asks every second, and listing every run would read every manifest.
+   */
   dirOf(id: string): string | null {
-    return listRuns(this.outDir).find((r) => path.basename(r.dir) === id)?.dir ?? null;
+    if (!fs.existsSync(this.outDir)) return null;
+    const entry = fs.readdirSync(this.outDir, { withFileTypes: true }).find((e) => e.isDirectory() && e.name === id);
+    const dir = entry ? path.resolve(this.outDir, entry.name) : null;
+    return dir && fs.existsSync(path.join(dir, 'manifest.json')) ? dir : null;
   }
 
   /** Status, platforms and plan of one run, from its manifest alone (what a live stream re-reads every second). */

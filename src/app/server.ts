@@ -38,7 +38,7 @@ export interface RunningApp {
 export const DEFAULT_MAX_UPLOAD = 6 * 1024 * 1024;
 const PUBLIC_DIR = path.resolve(__dirname, '..', '..', 'app', 'public');
 const PAGES: Record<string, string> = { '/': 'detect.html', '/runs': 'runs.html' };
-const ASSETS: Record<string, string> = { '/app.css': 'text/css', '/detect.js': 'text/javascript', '/runs.js': 'text/javascript' };
+const ASSETS: Record<string, string> = { '/app.css': 'text/css', '/common.js': 'text/javascript', '/detect.js': 'text/javascript', '/runs.js': 'text/javascript' };
 const CSP = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 

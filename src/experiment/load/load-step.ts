@@ -79,10 +79,10 @@ class Fifo<T> {
     this.items = [];
     this.head = 0;
   }
-  /** Items from the oldest while `take` holds, counted. */
-  countWhile(take: (item: T) => boolean): number {
+  /** From the oldest, while `take` holds: how many of those items `counts`. */
+  countWhile(take: (item: T) => boolean, counts: (item: T) => boolean): number {
     let n = 0;
-    for (let i = this.head; i < this.items.length && take(this.items[i]); i++) n++;
+    for (let i = this.head; i < this.items.length && take(this.items[i]); i++) if (counts(this.items[i])) n++;
     return n;
   }
 }
@@ -145,7 +145,7 @@ export async function runLoadStep(ctx: LoadStepContext, counts: { warmup: number
     let overdue = 0;
     for (const p of inFlight) if (p.seq >= counts.warmup && isOverdue(p)) overdue += 1;
     // Held arrivals are in schedule order: the overdue ones are at the front.
-    overdue += held.countWhile((p) => isOverdue(p) || p.seq < counts.warmup) - held.countWhile((p) => p.seq < counts.warmup);
+    overdue += held.countWhile(isOverdue, (p) => p.seq >= counts.warmup);
     const allowed = planned - percentileRank(load.slo.percentile, planned) + allowedFailures;
     const bad = recorder.overTarget + overdue + recorder.failed;
     if (bad > allowed) {
