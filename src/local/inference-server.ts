@@ -1,13 +1,15 @@
 /**
- * Local inference endpoint speaking two real wire protocols on one node:http server:
+ * Local inference endpoint speaking three real wire protocols on one node:http server:
  * - SageMaker runtime InvokeEndpoint: `POST /endpoints/{name}/invocations`, SigV4-signed;
  * - Azure ML online endpoint scoring: `POST /score`, `Authorization: Bearer <key>`;
+ * - Vertex AI online prediction: `POST /v1/projects/…/endpoints/…:predict | :rawPredict` (vertex-protocol.ts);
  * plus `GET /ping` (the health route SageMaker containers expose).
- * Both answer `ScoringResponse` JSON from a pool of MB3-CenterNet detectors in worker threads.
+ * All answer `ScoringResponse` JSON (Vertex: inside its envelope) from a pool of MB3-CenterNet detectors in worker threads.
  * Every reply, error or not, is JSON: the AWS SDK fails to deserialise anything else.
  */
 import http from 'node:http';
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { clientGone, headerValue, readBody, sendJson, sha256 } from './http-io';
 import type { AddressInfo } from 'node:net';
 import type { ScoringResponse } from '../protocol/scoring';
 import { ImageDecodeError, type DetectionResult } from './detector';
@@ -15,6 +17,7 @@ import type { AutoscalePolicy } from './autoscale-policy';
 import { createInferencePool, InferencePoolError } from './inference-pool';
 import { serverTimeouts, type ServerTimeouts } from './server-timeouts';
 import { createSigV4Verifier } from './sigv4-verify';
+import { createVertexHandler, isVertexPath, type VertexProtocolOptions } from './vertex-protocol';
 
 export interface InferenceServerOptions {
   /** Default 127.0.0.1; the stack never listens beyond loopback unless told to. */
@@ -26,6 +29,8 @@ export interface InferenceServerOptions {
   secretAccessKey: string;
   endpointName: string;
   azureKey: string;
+  /** Serve the Vertex AI predict protocol too (vertex-protocol.ts). */
+  vertex?: VertexProtocolOptions;
   /** Detector worker threads (endpoint instances). Default 1. */
   instances?: number;
   /** Scale the instances with demand instead (see autoscale-policy.ts). */
@@ -43,6 +48,8 @@ export interface InferenceServer {
   sagemakerEndpoint: string;
   /** Azure ML style scoring URI (…/score). */
   scoringUri: string;
+  /** The Vertex AI API endpoint (what `https://{location}-aiplatform.googleapis.com` is in the cloud). */
+  vertexApiEndpoint: string;
   model: string;
   instances: number;
   close(): Promise<void>;
@@ -59,7 +66,7 @@ export interface Scorer {
 
 export type InferenceProtocolOptions = Pick<
   InferenceServerOptions,
-  'region' | 'accessKeyId' | 'secretAccessKey' | 'endpointName' | 'azureKey' | 'maxBodyBytes'
+  'region' | 'accessKeyId' | 'secretAccessKey' | 'endpointName' | 'azureKey' | 'maxBodyBytes' | 'vertex'
 >;
 
 export const DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -98,6 +105,7 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     port,
     sagemakerEndpoint: base,
     scoringUri: `${base}/score`,
+    vertexApiEndpoint: base,
     model: pool.model,
     instances: pool.instances,
     close() {
@@ -124,6 +132,7 @@ export function createInferenceRequestHandler(
     credentials: { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey },
   });
   const azureKeyDigest = sha256(opts.azureKey);
+  const vertex = opts.vertex ? createVertexHandler(opts.vertex, scorer) : undefined;
 
   async function sagemaker(req: http.IncomingMessage, res: http.ServerResponse, encodedName: string): Promise<void> {
     const requestId = randomUUID();
@@ -239,6 +248,7 @@ export function createInferenceRequestHandler(
       if (req.method !== 'POST') return methodNotAllowed(req, res, 'POST', false);
       return azureml(req, res);
     }
+    if (vertex && isVertexPath(pathname)) return vertex(req, res);
     if (pathname === '/metrics') {
       if (req.method !== 'GET') return methodNotAllowed(req, res, 'GET', false);
       req.resume();
@@ -267,15 +277,6 @@ export function createInferenceRequestHandler(
   };
 }
 
-/** Aborted when the client hangs up before the response is sent: the scorer can drop the request if it has not started it. */
-function clientGone(res: http.ServerResponse): AbortSignal {
-  const ac = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) ac.abort();
-  });
-  return ac.signal;
-}
-
 function toScoringResponse(model: string, r: DetectionResult & { instances?: number }): ScoringResponse {
   return { detections: r.detections, model, inferenceMs: r.inferenceMs, ...(r.instances !== undefined ? { instances: r.instances } : {}) };
 }
@@ -292,56 +293,6 @@ function methodNotAllowed(req: http.IncomingMessage, res: http.ServerResponse, a
     Allow: allow,
     ...(aws ? { 'x-amzn-ErrorType': 'UnknownOperationException' } : {}),
   });
-}
-
-interface ReceivedBody {
-  /** The body, or undefined when it exceeded the limit (it was drained, not kept). */
-  buffer?: Buffer;
-  size: number;
-  /** Hex SHA-256 of every received byte (SigV4 needs it even for oversize bodies). */
-  sha256: string;
-}
-
-/**
- * Reads the whole body, hashing as it goes. Past the limit the bytes are drained and dropped
- * rather than the socket cut, so the client still reads our 413 instead of a connection reset.
- */
-function readBody(req: http.IncomingMessage, limit: number): Promise<ReceivedBody> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      hash.update(chunk);
-      if (size <= limit) chunks.push(chunk);
-      else chunks.length = 0;
-    });
-    req.on('end', () =>
-      resolve({ buffer: size <= limit ? Buffer.concat(chunks, size) : undefined, size, sha256: hash.digest('hex') }),
-    );
-    req.on('error', reject);
-    // A client that hangs up mid-body must not leave this promise (and its handler) pending.
-    req.on('close', () => {
-      if (!req.complete) reject(new Error('request aborted by the client'));
-    });
-  });
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return;
-  const data = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(data.length) });
-  res.end(data);
-}
-
-function headerValue(req: http.IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function sha256(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
 }
 
 function formatHost(host: string): string {
