@@ -5,7 +5,8 @@ import { ConfigError, type Field } from './validate';
 
 /** A platform as written in the config: a full definition, or a platform of the local stack. */
 export type PlatformSpec = PlatformConfig | LocalPlatformRef;
-export type LocalPlatformRef = 'local:aws' | 'local:azure';
+export type LocalPlatformRef = 'local:aws' | 'local:azure' | 'local:gcp';
+export const LOCAL_PLATFORM_REFS: readonly LocalPlatformRef[] = ['local:aws', 'local:azure', 'local:gcp'];
 
 function parseCredentials(f: Field) {
   if (!f.present) return undefined;
@@ -34,7 +35,21 @@ function url(f: Field): string {
 }
 
 function parseStorage(f: Field): StorageTargetConfig {
-  const type = f.child('type').oneOf(['s3', 'azure-blob'] as const);
+  const type = f.child('type').oneOf(['s3', 'azure-blob', 'gcs'] as const);
+  if (type === 'gcs') {
+    f.onlyKeys(['type', 'bucket', 'prefix', 'projectId', 'apiEndpoint', 'keyFilename']);
+    return {
+      type,
+      bucket: f.child('bucket').string({
+        pattern: /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/,
+        patternHint: 'a Cloud Storage bucket name (3-63 lowercase letters, digits, dots, hyphens, underscores)',
+      }),
+      ...(f.child('prefix').present ? { prefix: f.child('prefix').string({ pattern: /^[^/\r\n].*$/, patternHint: 'a folder inside the bucket, not starting with "/"' }) } : {}),
+      ...(f.child('projectId').present ? { projectId: f.child('projectId').string() } : {}),
+      ...(f.child('apiEndpoint').present ? { apiEndpoint: url(f.child('apiEndpoint')) } : {}),
+      ...(f.child('keyFilename').present ? { keyFilename: f.child('keyFilename').string() } : {}),
+    };
+  }
   if (type === 's3') {
     f.onlyKeys(['type', 'bucket', 'region', 'endpoint', 'forcePathStyle', 'credentials']);
     return {
@@ -68,7 +83,7 @@ function parseStorage(f: Field): StorageTargetConfig {
 }
 
 function parseInference(f: Field): InferenceTargetConfig {
-  const type = f.child('type').oneOf(['sagemaker', 'azureml', 'http'] as const);
+  const type = f.child('type').oneOf(['sagemaker', 'azureml', 'http', 'vertex'] as const);
   // Absent (not the default) when not written, so configs from before codecs hash as they did.
   const codec = f.child('codec').present ? { codec: parseCodec(f.child('codec')) } : {};
   if (type === 'sagemaker') {
@@ -81,6 +96,25 @@ function parseInference(f: Field): InferenceTargetConfig {
       ...(f.child('endpoint').present ? { endpoint: url(f.child('endpoint')) } : {}),
       ...(f.child('credentials').present ? { credentials: parseCredentials(f.child('credentials')) } : {}),
       ...(f.child('customAttributes').present ? { customAttributes: f.child('customAttributes').string() } : {}),
+    };
+  }
+  if (type === 'vertex') {
+    f.onlyKeys(['type', 'endpoint', 'method', 'apiEndpoint', 'keyFilename', 'accessToken', 'codec']);
+    const method = f.child('method').oneOf(['predict', 'rawPredict'] as const, { default: 'predict' as const });
+    if (method === 'predict' && codec.codec && codec.codec.type !== 'vertex') {
+      throw new ConfigError(`${f.path}.codec: :predict always speaks Vertex's instances/predictions envelope, so its codec is "vertex"; use method: rawPredict for the container's own format (${codec.codec.type})`);
+    }
+    return {
+      type,
+      ...codec,
+      endpoint: f.child('endpoint').string({
+        pattern: /^projects\/[^/]+\/locations\/[^/]+\/endpoints\/[^/:]+$/,
+        patternHint: 'the endpoint resource name projects/PROJECT/locations/LOCATION/endpoints/ID',
+      }),
+      ...(f.child('method').present ? { method } : {}),
+      ...(f.child('apiEndpoint').present ? { apiEndpoint: url(f.child('apiEndpoint')) } : {}),
+      ...(f.child('keyFilename').present ? { keyFilename: f.child('keyFilename').string() } : {}),
+      ...(f.child('accessToken').present ? { accessToken: f.child('accessToken').string() } : {}),
     };
   }
   if (type === 'azureml') {
@@ -104,8 +138,8 @@ function parseInference(f: Field): InferenceTargetConfig {
 
 export function parsePlatform(f: Field): PlatformSpec {
   if (typeof f.value === 'string') {
-    if (f.value === 'local:aws' || f.value === 'local:azure') return f.value;
-    throw new ConfigError(`${f.path}: expected "local:aws", "local:azure" or an object with "storage" and "inference", got ${JSON.stringify(f.value)}`);
+    if ((LOCAL_PLATFORM_REFS as readonly string[]).includes(f.value)) return f.value as LocalPlatformRef;
+    throw new ConfigError(`${f.path}: expected "local:aws", "local:azure", "local:gcp" or an object with "storage" and "inference", got ${JSON.stringify(f.value)}`);
   }
   f.onlyKeys(['storage', 'inference']);
   return { storage: parseStorage(f.child('storage')), inference: parseInference(f.child('inference')) };

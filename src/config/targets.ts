@@ -30,7 +30,20 @@ export interface AzureBlobTargetConfig {
   sasToken?: string;
 }
 
-export type StorageTargetConfig = S3TargetConfig | AzureBlobTargetConfig;
+export interface GcsTargetConfig {
+  type: 'gcs';
+  bucket: string;
+  /** Keys go under this folder of the bucket (the run's own keys below it, as elsewhere). */
+  prefix?: string;
+  /** Omit to take it from the credentials (Application Default Credentials or the key file). */
+  projectId?: string;
+  /** Custom JSON API endpoint (the local stack, an emulator). Omit for real Google Cloud. */
+  apiEndpoint?: string;
+  /** A service-account key file; omit for Application Default Credentials. */
+  keyFilename?: string;
+}
+
+export type StorageTargetConfig = S3TargetConfig | AzureBlobTargetConfig | GcsTargetConfig;
 
 export interface SageMakerTargetConfig {
   type: 'sagemaker';
@@ -63,7 +76,23 @@ export interface HttpTargetConfig {
   headers?: Record<string, string>;
 }
 
-export type InferenceTargetConfig = SageMakerTargetConfig | AzureMlTargetConfig | HttpTargetConfig;
+export interface VertexTargetConfig {
+  type: 'vertex';
+  /** Default `vertex` for :predict (instances/predictions), `cloudbench` for :rawPredict. */
+  codec?: CodecConfig;
+  /** The endpoint's resource name: projects/{project}/locations/{location}/endpoints/{id}. */
+  endpoint: string;
+  /** `predict` (the Vertex envelope) or `rawPredict` (the container's own request and answer). Default predict. */
+  method?: 'predict' | 'rawPredict';
+  /** Default https://{location}-aiplatform.googleapis.com. */
+  apiEndpoint?: string;
+  /** A service-account key file; omit for Application Default Credentials. */
+  keyFilename?: string;
+  /** A fixed OAuth access token (the local stack's, or `gcloud auth print-access-token`): no refresh. */
+  accessToken?: string;
+}
+
+export type InferenceTargetConfig = SageMakerTargetConfig | AzureMlTargetConfig | HttpTargetConfig | VertexTargetConfig;
 
 /** A platform is a named pair of storage and inference targets. */
 export interface PlatformConfig {

@@ -17,7 +17,7 @@ function describeRange(min?: number, max?: number): string {
 }
 
 /** Config fields whose whole value is a secret: never echoed in an error, "***" in a manifest. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['secretAccessKey', 'sessionToken', 'key', 'accountKey', 'sasToken']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['secretAccessKey', 'sessionToken', 'key', 'accountKey', 'sasToken', 'accessToken']);
 
 /** Never echoed in an error: the secret fields, a connection string and every value under `headers`. */
 const SECRET_FIELD = new RegExp(`\\.(${[...SECRET_KEYS, 'connectionString', 'headers'].join('|')})(\\.|$)`);

@@ -100,8 +100,15 @@ function decodeVertex(json: unknown, image: Buffer): ParseResult {
     }
     return ok(out, model);
   }
-  // A custom container that returns cloudbench detections inside the Vertex envelope.
-  const inner = parseScoringResponse(JSON.stringify({ detections: Array.isArray(first) ? first : (first as { detections?: unknown })?.detections ?? predictions.value }));
+  // A custom container that answers cloudbench's own response inside the Vertex envelope: its
+  // model time and instance count are kept (the report splits latency into model and overhead).
+  if (first && !Array.isArray(first) && Array.isArray((first as { detections?: unknown }).detections)) {
+    const full = parseScoringResponse(JSON.stringify(first));
+    if (!full.ok) return { ok: false, error: `predictions[0]: ${full.error}` };
+    return { ok: true, value: { ...full.value, model: full.value.model !== 'unknown' ? full.value.model : model } };
+  }
+  // A list of cloudbench detections, per prediction or as the predictions themselves.
+  const inner = parseScoringResponse(JSON.stringify({ detections: Array.isArray(first) ? first : predictions.value }));
   return inner.ok ? ok(inner.value.detections, model) : { ok: false, error: `predictions: ${inner.error}` };
 }
 

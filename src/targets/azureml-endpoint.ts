@@ -1,144 +1,32 @@
 /**
  * Azure ML online endpoint (`POST …/score`, `Authorization: Bearer <key>`) and plain REST scoring
- * app (the study's App Service) adapters. There is no official Node SDK for scoring, so this is a
- * keep-alive HTTP(S) client that retries what the Azure SDKs retry (429 and 503, honouring
- * Retry-After; resets and timeouts) with the AWS SDK's standard backoff strategy (retry.ts), and
- * sends every attempt through the deadline agents (deadline-agent.ts).
+ * app (the study's App Service) adapters. There is no official Node SDK for scoring, so both are
+ * the JSON POST client of json-post-endpoint.ts.
  */
-import http from 'node:http';
-import https from 'node:https';
 import type { AzureMlTargetConfig, HttpTargetConfig } from '../config/targets';
-import { isTransportFailure, trackCall } from './call-context';
-import { createDeadlineAgents } from './deadline-agent';
-import { callRecord, startCall } from './measure';
-import { createRetryStrategy, DEFAULT_RETRY, retrying, type AttemptResult } from './retry';
-import { createCodec, type Codec } from '../protocol/codecs';
-import { InvalidResponseError, snippet } from '../protocol/scoring';
-import { DEFAULT_TIMEOUTS } from './timeouts';
-import type { ScoringResponse } from '../protocol/scoring';
-import type { AdapterOptions, InferenceEndpoint, InferenceKind, InferenceResult } from './types';
+import { createCodec } from '../protocol/codecs';
+import { createJsonPostEndpoint } from './json-post-endpoint';
+import type { AdapterOptions, InferenceEndpoint } from './types';
 
-const RETRY_STATUSES = new Set([429, 503]);
+/** Where a URL points, without the query (function keys, SAS) or userinfo. */
+export function describeUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
+}
 
 export function createAzureMlEndpoint(cfg: AzureMlTargetConfig, opts: AdapterOptions = {}): InferenceEndpoint {
   return createJsonPostEndpoint(
-    'azureml',
-    cfg.scoringUri,
     {
-      Authorization: `Bearer ${cfg.key}`,
-      ...(cfg.deployment ? { 'azureml-model-deployment': cfg.deployment } : {}),
+      kind: 'azureml',
+      url: cfg.scoringUri,
+      location: `${describeUrl(cfg.scoringUri)}${cfg.deployment ? ` (deployment ${cfg.deployment})` : ''}`,
+      headers: { Authorization: `Bearer ${cfg.key}`, ...(cfg.deployment ? { 'azureml-model-deployment': cfg.deployment } : {}) },
+      codec: createCodec(cfg.codec),
     },
     opts,
-    createCodec(cfg.codec),
   );
 }
 
 export function createHttpEndpoint(cfg: HttpTargetConfig, opts: AdapterOptions = {}): InferenceEndpoint {
-  return createJsonPostEndpoint('http', cfg.url, cfg.headers ?? {}, opts, createCodec(cfg.codec));
-}
-
-interface HttpReply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-}
-
-function createJsonPostEndpoint(
-  kind: InferenceKind,
-  url: string,
-  extraHeaders: Record<string, string>,
-  opts: AdapterOptions,
-  codec: Codec,
-): InferenceEndpoint {
-  const target = new URL(url);
-  const secure = target.protocol === 'https:';
-  if (!secure && target.protocol !== 'http:') throw new Error(`${kind} endpoint URL must be http(s), got ${target.protocol}`);
-  const timeouts = opts.timeouts?.inference ?? DEFAULT_TIMEOUTS;
-  const agents = createDeadlineAgents(timeouts);
-  const agent = secure ? agents.https : agents.http;
-  const strategy = createRetryStrategy(opts.retry ?? DEFAULT_RETRY);
-  // Never show the query (function keys, SAS) or userinfo.
-  const location = `${target.origin}${target.pathname}${kind === 'azureml' && extraHeaders['azureml-model-deployment'] ? ` (deployment ${extraHeaders['azureml-model-deployment']})` : ''}`;
-
-  function post(body: Buffer, contentType: string, signal: AbortSignal | undefined): Promise<HttpReply> {
-    return new Promise((resolve, reject) => {
-      const req = (secure ? https : http).request(
-        target,
-        {
-          method: 'POST',
-          agent,
-          signal,
-          headers: { Accept: 'application/json', ...extraHeaders, 'Content-Type': contentType, 'Content-Length': String(body.length) },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-
-  return {
-    kind,
-    location,
-    async invoke(image: Buffer, contentType: string, { signal } = {}): Promise<InferenceResult> {
-      const clock = startCall();
-      const request = codec.encode(image, contentType);
-      type Attempt = { response?: ScoringResponse; error?: Error };
-      const outcome = await trackCall(timeouts, signal, async (call) => {
-        const last = await retrying<Attempt>(
-          strategy,
-          async (): Promise<AttemptResult<Attempt>> => {
-            let reply: HttpReply;
-            try {
-              reply = await post(request.body, request.contentType, signal);
-            } catch (err) {
-              return { done: false, retry: isTransportFailure(call) ? 'TRANSIENT' : null, value: { error: err as Error } };
-            }
-            if (reply.status >= 200 && reply.status < 300) {
-              const parsed = codec.decode(reply.text, image);
-              return parsed.ok ? { done: true, value: { response: parsed.value } } : { done: true, value: { error: new InvalidResponseError(parsed.error) } };
-            }
-            const error = serviceError(reply);
-            if (!RETRY_STATUSES.has(reply.status)) return { done: false, retry: null, value: { error } };
-            return { done: false, retry: reply.status === 429 ? 'THROTTLING' : 'TRANSIENT', value: { error }, retryAfterMs: retryAfterMs(reply.headers['retry-after']) };
-          },
-          () => signal?.aborted === true,
-        );
-        if (last.error) throw last.error;
-        return last.response!;
-      });
-      return { record: callRecord(clock, request.body.length, outcome), response: outcome.value };
-    },
-    async close(): Promise<void> {
-      agents.destroy();
-    },
-  };
-}
-
-/** The error of a non-2xx reply, named by the JSON error body's code (`{error:{code}}` or `{code}`), else `HTTP_<status>`. */
-function serviceError(reply: HttpReply): Error {
-  let code: unknown;
-  let message: unknown;
-  try {
-    const j = JSON.parse(reply.text) as { error?: unknown; code?: unknown; message?: unknown };
-    const inner = typeof j.error === 'object' && j.error !== null ? (j.error as { code?: unknown; message?: unknown }) : undefined;
-    code = inner?.code ?? j.code ?? (typeof j.error === 'string' ? j.error : undefined);
-    message = inner?.message ?? j.message;
-  } catch {
-    // not JSON: fall through to the status code and a text snippet
-  }
-  const error = new Error(typeof message === 'string' && message ? message : `HTTP ${reply.status}: ${snippet(reply.text) || '(empty body)'}`);
-  error.name = typeof code === 'string' && code ? code : `HTTP_${reply.status}`;
-  return error;
-}
-
-function retryAfterMs(value: string | string[] | undefined): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  const seconds = v !== undefined ? Number(v) : NaN;
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+  return createJsonPostEndpoint({ kind: 'http', url: cfg.url, location: describeUrl(cfg.url), headers: cfg.headers ?? {}, codec: createCodec(cfg.codec) }, opts);
 }

@@ -1,8 +1,10 @@
 import type { InferenceTargetConfig, StorageTargetConfig } from '../config/targets';
 import { createAzureBlobStore } from './azure-blob-store';
 import { createAzureMlEndpoint, createHttpEndpoint } from './azureml-endpoint';
+import { createGcsStore } from './gcs-store';
 import { createS3Store } from './s3-store';
 import { createSageMakerEndpoint } from './sagemaker-endpoint';
+import { createVertexEndpoint } from './vertex-endpoint';
 import type { AdapterOptions, InferenceEndpoint, ObjectStore } from './types';
 
 export function createObjectStore(cfg: StorageTargetConfig, opts: AdapterOptions = {}): ObjectStore {
@@ -11,6 +13,8 @@ export function createObjectStore(cfg: StorageTargetConfig, opts: AdapterOptions
       return createS3Store(cfg, opts);
     case 'azure-blob':
       return createAzureBlobStore(cfg, opts);
+    case 'gcs':
+      return createGcsStore(cfg, opts);
   }
 }
 
@@ -22,5 +26,7 @@ export function createInferenceEndpoint(cfg: InferenceTargetConfig, opts: Adapte
       return createAzureMlEndpoint(cfg, opts);
     case 'http':
       return createHttpEndpoint(cfg, opts);
+    case 'vertex':
+      return createVertexEndpoint(cfg, opts);
   }
 }

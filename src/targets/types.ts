@@ -29,7 +29,7 @@ export interface CallRecord {
   errorMessage?: string;
 }
 
-export type StorageKind = 's3' | 'azure-blob';
+export type StorageKind = 's3' | 'azure-blob' | 'gcs';
 
 /** Per measured call. */
 export interface CallOptions {
@@ -68,7 +68,7 @@ export interface ObjectStore {
   close(): Promise<void>;
 }
 
-export type InferenceKind = 'sagemaker' | 'azureml' | 'http';
+export type InferenceKind = 'sagemaker' | 'azureml' | 'http' | 'vertex';
 
 export interface InferenceResult {
   record: CallRecord;

@@ -10,6 +10,8 @@ const KIND_LABEL: Record<string, string> = {
   sagemaker: 'SageMaker runtime API',
   azureml: 'Azure ML online endpoint API',
   http: 'HTTP scoring endpoint',
+  gcs: 'Cloud Storage JSON API',
+  vertex: 'Vertex AI prediction API',
 };
 
 function kind(k: string): string {
