@@ -28,7 +28,7 @@ export function registerAppCommand(program: Command): void {
       const fromFile = o.config ? loadExperimentConfig(o.config) : undefined;
       const config = fromFile ?? localDemoConfig();
       const needsStack = usesLocalStack(config);
-      if (needsStack && fromFile && !o.local) throw new UserError('this config uses the local stack ("local:aws"/"local:azure"): add --local to start it');
+      if (needsStack && fromFile && !o.local) throw new UserError('this config uses the local stack ("local:aws"/"local:azure"/"local:gcp"): add --local to start it');
       let stack: LocalStack | undefined;
       if (needsStack) {
         console.log('Starting the local stack…');

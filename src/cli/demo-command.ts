@@ -19,19 +19,22 @@ const DEMO_AUTOSCALE = { min: 0, max: 2, provisionS: 1, cooldownS: 10 };
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('what `npm start` runs: the local stack, a synthetic dataset, and the two study platforms compared (aws: S3 + SageMaker protocol, azure: Blob + Azure ML protocol)')
+    .description('what `npm start` runs: the local stack, a synthetic dataset, and the two study platforms compared (aws: S3 + SageMaker protocol, azure: Blob + Azure ML protocol); --gcp adds Google Cloud (Cloud Storage + Vertex AI protocol)')
     .option('--out <dir>', 'where the run folder goes (default: reports)')
-    .action(async (o: { out?: string }) => {
-      const demo = localDemoConfig({ load: DEMO_LOAD });
+    .option('--gcp', 'compare three platforms: add gcp (Cloud Storage + Vertex AI protocol) to the study\'s two (`npm start -- --gcp`)')
+    .action(async (o: { out?: string; gcp?: boolean }) => {
+      const platforms = o.gcp ? { platforms: { aws: 'local:aws', azure: 'local:azure', gcp: 'local:gcp' } as const, name: 'Local demo: AWS-, Azure- and Google-protocol stack' } : {};
+      const demoFields = { load: DEMO_LOAD, ...platforms };
+      const demo = localDemoConfig(demoFields);
       const count = demo.dataset.type === 'synthetic' ? demo.dataset.count : 0;
       const batches = demo.batches ?? Math.ceil(count / demo.batchSize);
       console.log(
-        `cloudbench demo: the study's two platforms on the embedded local stack (${batches} batches × ${demo.batchSize} images, ${demo.warmupBatches} warm-up),\n` +
+        `cloudbench demo: ${o.gcp ? "the study's two platforms and Google Cloud's" : "the study's two platforms"} on the embedded local stack (${batches} batches × ${demo.batchSize} images, ${demo.warmupBatches} warm-up),\n` +
           `then an open-loop load search (${searchRates(demo.load!.search!).join(', ')} req/s, target p${demo.load!.slo.percentile} ≤ ${demo.load!.slo.ms} ms) ` +
           `with the endpoints autoscaling ${DEMO_AUTOSCALE.min}..${DEMO_AUTOSCALE.max} instances.\n`,
       );
       const result = await runFromCli({
-        local: true, out: o.out, instances: 1, hints: false, demo: { load: DEMO_LOAD },
+        local: true, out: o.out, instances: 1, hints: false, demo: demoFields,
         autoscale: { min: DEMO_AUTOSCALE.min, max: DEMO_AUTOSCALE.max }, provisionS: DEMO_AUTOSCALE.provisionS, cooldownS: DEMO_AUTOSCALE.cooldownS,
       });
       console.log('\nRendering the report…');
@@ -43,6 +46,6 @@ export function registerDemoCommand(program: Command): void {
       console.log(`  raw data       ${result.dir}/batches.csv, requests.jsonl (and as Parquet in requests/), manifest.json`);
       console.log(`  load scenario  ${result.dir}/load-steps.jsonl, load-requests.jsonl (and as Parquet in load/)`);
       console.log('\nNext: `npx cloudbench analyze <run-dir>` for the statistics in the terminal;');
-      console.log('      `npx cloudbench run --config my-config.yaml` for your own AWS and Azure (see README).');
+      console.log('      `npx cloudbench run --config my-config.yaml` for your own AWS, Azure and Google Cloud (see README).');
     });
 }

@@ -108,7 +108,7 @@ export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
   const needsStack = usesLocalStack(config);
   if (autoscale && !o.local) throw new UserError('--autoscale scales the local stack\'s endpoints: add --local');
   if (needsStack && !o.local) {
-    throw new UserError('this config uses the local stack ("local:aws"/"local:azure"): add --local to start it for the run');
+    throw new UserError('this config uses the local stack ("local:aws"/"local:azure"/"local:gcp"): add --local to start it for the run');
   }
   // Before the stack and the dataset: an output folder that cannot be written fails at once.
   if (!resumeDir) ensureWritableDir(config.outDir, o.out !== undefined ? '--out' : 'outDir');
@@ -161,7 +161,7 @@ export function registerRunCommand(program: Command): void {
     .command('run')
     .description('measure upload, download and inference per batch on every platform of a config, then (with a load: block or --load-rates / --load-search) an open-loop load scenario on each endpoint; writes reports/<run-id>/. Ctrl-C stops after the requests in flight (a second Ctrl-C at once); --resume continues')
     .option('--config <file>', 'experiment config (JSON or YAML); see README "Experiment config"')
-    .option('--local', 'start the embedded local stack for the run (needed by "local:aws"/"local:azure" platforms); without --config, runs the local demo platforms')
+    .option('--local', 'start the embedded local stack for the run (needed by "local:aws"/"local:azure"/"local:gcp" platforms); without --config, runs the local demo platforms')
     .option('--batches <n>', 'run at most N batches per platform', intOption('--batches', 1))
     .option('--batch-size <n>', `images per batch (default ${DEFAULTS.batchSize}, as in the study)`, intOption('--batch-size', 1))
     .option('--resume <run>', 'continue an interrupted run after its last complete batch: its folder, or its id (looked for in --out, else the config\'s outDir)')

@@ -21,6 +21,8 @@ export function describeStack(config: LocalStackConfig): string {
     ['Azure Blob (Azurite)', blob, `container ${config.azureBlob.container}`],
     ['SageMaker runtime', config.sagemaker.endpoint, `endpoint ${config.sagemaker.endpointName}, region ${config.sagemaker.region}`],
     ['Azure ML scoring', config.azureml.scoringUri, 'Authorization: Bearer <key> (see --json)'],
+    ['Cloud Storage JSON API', config.gcs.apiEndpoint, `bucket ${config.gcs.bucket}, project ${config.gcs.projectId}, no credentials checked`],
+    ['Vertex AI prediction', config.vertex.apiEndpoint, `${config.vertex.endpoint}, Authorization: Bearer <token> (see --json)`],
   ];
   const s3env = `AWS_ACCESS_KEY_ID=${config.s3.accessKeyId} AWS_SECRET_ACCESS_KEY=${config.s3.secretAccessKey} AWS_DEFAULT_REGION=${config.s3.region}`;
   const smEnv = `AWS_ACCESS_KEY_ID=${config.sagemaker.accessKeyId} AWS_SECRET_ACCESS_KEY=${config.sagemaker.secretAccessKey} AWS_DEFAULT_REGION=${config.sagemaker.region}`;
@@ -31,6 +33,10 @@ export function describeStack(config: LocalStackConfig): string {
     `  ${s3env} aws --endpoint-url ${config.s3.endpoint} s3 cp photo.jpg s3://${config.s3.bucket}/photo.jpg`,
     `  ${smEnv} aws --endpoint-url ${config.sagemaker.endpoint} sagemaker-runtime invoke-endpoint \\`,
     `    --endpoint-name ${config.sagemaker.endpointName} --content-type image/jpeg --body fileb://photo.jpg out.json`,
+    '',
+    'With gcloud (any token will do for storage):',
+    `  CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE=${config.gcs.apiEndpoint}/ CLOUDSDK_AUTH_ACCESS_TOKEN_FILE=<a file holding any text> \\`,
+    `    gcloud storage cp photo.jpg gs://${config.gcs.bucket}/photo.jpg`,
   ].join('\n');
 }
 
@@ -40,19 +46,20 @@ interface UpOptions extends Pick<LoadFlags, 'autoscale' | 'autoscaleTarget' | 'p
   instances: number;
   s3Port?: number;
   blobPort?: number;
+  gcsPort?: number;
   inferencePort?: number;
   dataDir?: string;
 }
 
 function stackOptions(o: UpOptions): LocalStackOptions {
   const autoscale = autoscaleFromFlags(o);
-  return { instances: o.instances, ...(autoscale ? { autoscale } : {}), s3Port: o.s3Port, blobPort: o.blobPort, inferencePort: o.inferencePort, dataDir: o.dataDir };
+  return { instances: o.instances, ...(autoscale ? { autoscale } : {}), s3Port: o.s3Port, blobPort: o.blobPort, gcsPort: o.gcsPort, inferencePort: o.inferencePort, dataDir: o.dataDir };
 }
 
 export function registerStackCommands(program: Command): void {
   const stack = program
     .command('stack')
-    .description('run the embedded local cloud (Azurite, s3rver, SageMaker- and Azure-ML-protocol endpoints) on 127.0.0.1');
+    .description('run the embedded local cloud (Azurite, s3rver, a Cloud Storage endpoint, SageMaker-, Azure-ML- and Vertex-AI-protocol endpoints) on 127.0.0.1');
 
   const up = stack
     .command('up')
@@ -62,6 +69,7 @@ export function registerStackCommands(program: Command): void {
     .option('--instances <n>', 'detector worker threads behind the endpoints (endpoint scaling)', instancesOption, 1)
     .option('--s3-port <port>', 'fixed port for S3 (default: ephemeral)', portOption('--s3-port'))
     .option('--blob-port <port>', 'fixed port for Azure Blob (default: ephemeral)', portOption('--blob-port'))
+    .option('--gcs-port <port>', 'fixed port for Cloud Storage (default: ephemeral)', portOption('--gcs-port'))
     .option('--inference-port <port>', 'fixed port for the inference endpoints (default: ephemeral)', portOption('--inference-port'))
     .option('--data-dir <dir>', 'keep emulator data in this folder (default: a temp folder removed on stop)');
   addAutoscaleOptions(up)

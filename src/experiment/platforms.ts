@@ -15,7 +15,7 @@ export function resolvePlatforms(
       if (!local) {
         throw new ConfigError(`config.platforms.${name} is "${spec}": start the local stack for it (cloudbench run --local)`);
       }
-      out[name] = localPlatforms(local)[spec === 'local:aws' ? 'aws' : 'azure'];
+      out[name] = localPlatforms(local)[spec.slice('local:'.length) as 'aws' | 'azure' | 'gcp'];
     } else {
       out[name] = spec;
     }

@@ -44,7 +44,7 @@ export type RunEvent =
 
 export interface RunOptions {
   config: ExperimentConfig;
-  /** Connection details of the local stack, for platforms written as "local:aws" / "local:azure". */
+  /** Connection details of the local stack, for platforms written as "local:aws" / "local:azure" / "local:gcp". */
   local?: LocalStackConfig;
   /** Continue this run folder after its last complete batch. */
   resumeDir?: string;

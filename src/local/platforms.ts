@@ -2,10 +2,10 @@ import type { PlatformConfig } from '../config/targets';
 import type { LocalStackConfig } from './stack-types';
 
 /**
- * The two platforms of the study on the local stack: `aws` = S3 + SageMaker runtime,
- * `azure` = Blob Storage + Azure ML online endpoint.
+ * The platforms on the local stack: the study's two, `aws` = S3 + SageMaker runtime and
+ * `azure` = Blob Storage + Azure ML online endpoint, and `gcp` = Cloud Storage + Vertex AI.
  */
-export function localPlatforms(config: LocalStackConfig): { aws: PlatformConfig; azure: PlatformConfig } {
+export function localPlatforms(config: LocalStackConfig): { aws: PlatformConfig; azure: PlatformConfig; gcp: PlatformConfig } {
   return {
     aws: {
       storage: {
@@ -27,6 +27,10 @@ export function localPlatforms(config: LocalStackConfig): { aws: PlatformConfig;
     azure: {
       storage: { type: 'azure-blob', connectionString: config.azureBlob.connectionString, container: config.azureBlob.container },
       inference: { type: 'azureml', scoringUri: config.azureml.scoringUri, key: config.azureml.key },
+    },
+    gcp: {
+      storage: { type: 'gcs', bucket: config.gcs.bucket, projectId: config.gcs.projectId, apiEndpoint: config.gcs.apiEndpoint },
+      inference: { type: 'vertex', endpoint: config.vertex.endpoint, apiEndpoint: config.vertex.apiEndpoint, accessToken: config.vertex.accessToken },
     },
   };
 }

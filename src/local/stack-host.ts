@@ -1,5 +1,6 @@
 /**
- * The local stack's own process: Azurite, s3rver and the inference endpoints, all on 127.0.0.1.
+ * The local stack's own process: Azurite, s3rver, the Cloud Storage endpoint and the inference
+ * endpoints, all on 127.0.0.1.
  * Started by stack.ts (fork with IPC); never imported by the client side, so the client that
  * measures never shares an event loop with the servers it measures.
  */
@@ -9,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createAzureBlobStore } from '../targets/azure-blob-store';
 import { startAzurite } from './azurite';
+import { startGcsServer } from './gcs-server';
 import { startInferenceServer } from './inference-server';
 import { hasLegacyOpenSsl, S3RVER_CREDENTIALS, startS3Server } from './s3-server';
 import type { LocalStackConfig, LocalStackOptions, StackHostMessage, StackState } from './stack-types';
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
   if (ownDataDir) cleanups.push(removeDataDir);
   fs.mkdirSync(path.join(dataDir, 's3'), { recursive: true });
   fs.mkdirSync(path.join(dataDir, 'azurite'), { recursive: true });
+  fs.mkdirSync(path.join(dataDir, 'gcs'), { recursive: true });
 
   const region = opts.region ?? 'us-east-1';
   const bucket = opts.bucket ?? 'cloudbench';
@@ -64,6 +67,11 @@ async function main(): Promise<void> {
     secretAccessKey: randomBytes(30).toString('base64'),
   };
   const azuremlKey = randomBytes(24).toString('base64url');
+  // An OAuth-looking token ("ya29." is Google's access-token prefix) the Vertex route requires.
+  const vertexToken = `ya29.local-${randomBytes(24).toString('base64url')}`;
+  const gcpProject = opts.gcpProject ?? 'cloudbench-local';
+  const gcpLocation = opts.gcpLocation ?? 'us-central1';
+  const vertexEndpointId = '1000000000000000000';
 
   // However the process ends (a failed start, a stop mid-start), its own data must not stay behind.
   process.once('exit', () => {
@@ -75,15 +83,17 @@ async function main(): Promise<void> {
       cleanups.push(() => service.close());
       return service;
     });
-  const [s3, azurite, inference] = await Promise.all([
+  const [s3, azurite, gcs, inference] = await Promise.all([
     started(startS3Server({ dataDir: path.join(dataDir, 's3'), buckets: [bucket], port: opts.s3Port, region, timeouts: opts.serverTimeouts })),
     started(startAzurite({ dataDir: path.join(dataDir, 'azurite'), port: opts.blobPort, timeouts: opts.serverTimeouts })),
+    started(startGcsServer({ dataDir: path.join(dataDir, 'gcs'), port: opts.gcsPort, buckets: [bucket], timeouts: opts.serverTimeouts })),
     started(startInferenceServer({
       port: opts.inferencePort,
       region,
       ...sagemakerKeys,
       endpointName,
       azureKey: azuremlKey,
+      vertex: { project: gcpProject, location: gcpLocation, endpointId: vertexEndpointId, token: vertexToken },
       instances: opts.instances ?? 1,
       ...(opts.autoscale ? { autoscale: opts.autoscale } : {}),
       scoreThreshold: opts.scoreThreshold,
@@ -101,6 +111,12 @@ async function main(): Promise<void> {
     azureBlob: { connectionString: azurite.connectionString, container },
     sagemaker: { endpoint: inference.sagemakerEndpoint, region, endpointName, ...sagemakerKeys },
     azureml: { scoringUri: inference.scoringUri, key: azuremlKey },
+    gcs: { apiEndpoint: gcs.apiEndpoint, projectId: gcpProject, bucket },
+    vertex: {
+      apiEndpoint: inference.vertexApiEndpoint,
+      endpoint: `projects/${gcpProject}/locations/${gcpLocation}/endpoints/${vertexEndpointId}`,
+      accessToken: vertexToken,
+    },
   };
 
   process.on('SIGTERM', () => void stopHost(0));
@@ -129,7 +145,7 @@ function send(msg: StackHostMessage): void {
 /** What went wrong, in words a user can act on. */
 function describeStartError(err: NodeJS.ErrnoException & { port?: number }): string {
   if (err.code === 'EADDRINUSE') {
-    return `port ${err.port ?? '?'} on 127.0.0.1 is already in use: choose another with --s3-port/--blob-port/--inference-port, or leave the ports ephemeral`;
+    return `port ${err.port ?? '?'} on 127.0.0.1 is already in use: choose another with --s3-port/--blob-port/--gcs-port/--inference-port, or leave the ports ephemeral`;
   }
   if (err.code === 'EACCES') return `not allowed to listen on port ${err.port ?? '?'}: use a port above 1023`;
   return err.message;

@@ -7,12 +7,17 @@ export interface LocalStackConfig {
   azureBlob: { connectionString: string; container: string };
   sagemaker: { endpoint: string; region: string; endpointName: string; accessKeyId: string; secretAccessKey: string };
   azureml: { scoringUri: string; key: string };
+  /** Cloud Storage JSON API (no credentials checked, as with Google's emulators). */
+  gcs: { apiEndpoint: string; projectId: string; bucket: string };
+  /** Vertex AI prediction: `apiEndpoint` stands for https://{location}-aiplatform.googleapis.com. */
+  vertex: { apiEndpoint: string; endpoint: string; accessToken: string };
 }
 
 export interface LocalStackOptions {
   /** Fixed ports (0 or absent = ephemeral). */
   s3Port?: number;
   blobPort?: number;
+  gcsPort?: number;
   inferencePort?: number;
   /** Detector worker threads behind the endpoints (models endpoint scaling). Default 1. */
   instances?: number;
@@ -23,6 +28,9 @@ export interface LocalStackOptions {
   region?: string;
   bucket?: string;
   container?: string;
+  /** Google Cloud project and location of the local Vertex endpoint's resource name. */
+  gcpProject?: string;
+  gcpLocation?: string;
   endpointName?: string;
   scoreThreshold?: number;
   iouThreshold?: number;

@@ -178,6 +178,8 @@ export async function probeStack(config: LocalStackConfig): Promise<Record<strin
     azureBlob: blobEndpoint,
     sagemaker: `${config.sagemaker.endpoint}/ping`,
     azureml: config.azureml.scoringUri,
+    gcs: `${config.gcs.apiEndpoint}/storage/v1/b/${encodeURIComponent(config.gcs.bucket)}`,
+    vertex: `${config.vertex.apiEndpoint}/v1/${config.vertex.endpoint}:predict`,
   };
   const out: Record<string, boolean> = {};
   await Promise.all(
