@@ -197,8 +197,11 @@ describe('preflight: a platform that cannot work stops the run before any batch'
 describe('bad configs give clear errors', () => {
   const base = { platforms: { aws: 'local:aws' }, dataset: { type: 'synthetic', count: 8 } };
   const cases: [string, Record<string, unknown>, RegExp][] = [
-    ['unknown platform', { platforms: { aws: 'local:gcp' } }, /config\.platforms\.aws: expected "local:aws", "local:azure" or an object/],
-    ['unknown storage type', { platforms: { x: { storage: { type: 'gcs' }, inference: { type: 'http', url: 'http://a' } } } }, /config\.platforms\.x\.storage\.type: expected one of s3, azure-blob/],
+    ['unknown platform', { platforms: { aws: 'local:ibm' } }, /config\.platforms\.aws: expected "local:aws", "local:azure", "local:gcp" or an object/],
+    ['unknown storage type', { platforms: { x: { storage: { type: 'r2' }, inference: { type: 'http', url: 'http://a' } } } }, /config\.platforms\.x\.storage\.type: expected one of s3, azure-blob, gcs/],
+    ['gcs without a bucket', { platforms: { x: { storage: { type: 'gcs' }, inference: { type: 'http', url: 'http://a' } } } }, /config\.platforms\.x\.storage\.bucket: expected a non-empty string, got nothing/],
+    ['vertex endpoint not a resource name', { platforms: { x: { storage: { type: 'gcs', bucket: 'bkt' }, inference: { type: 'vertex', endpoint: '1234' } } } }, /config\.platforms\.x\.inference\.endpoint: .*projects\/PROJECT\/locations\/LOCATION\/endpoints\/ID/],
+    ['vertex :predict with a foreign codec', { platforms: { x: { storage: { type: 'gcs', bucket: 'bkt' }, inference: { type: 'vertex', endpoint: 'projects/p/locations/us-central1/endpoints/1', codec: 'yolov8' } } } }, /config\.platforms\.x\.inference\.codec: :predict always speaks Vertex's instances\/predictions envelope.*method: rawPredict/],
     ['batchSize 0', { batchSize: 0 }, /config\.batchSize: expected a whole number from 1 to 1000000, got 0/],
     ['no platforms', { platforms: {} }, /config\.platforms: expected at least one platform/],
     ['typo in a field', { batchsize: 8 }, /config\.batchsize: unknown field/],

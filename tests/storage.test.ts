@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { createAzureBlobStore } from '../src/targets/azure-blob-store';
+import { createGcsStore } from '../src/targets/gcs-store';
 import { createS3Store } from '../src/targets/s3-store';
 import type { ObjectStore } from '../src/targets/types';
 import { useLocalStack } from './helpers/local-stack';
@@ -20,7 +21,13 @@ const stores: Record<string, () => ObjectStore> = {
     const c = stack.get().config.azureBlob;
     return createAzureBlobStore({ type: 'azure-blob', connectionString: c.connectionString, container: c.container });
   },
+  // The official client against the stack's JSON API endpoint, under a prefix of the bucket.
+  gcs: () => {
+    const c = stack.get().config.gcs;
+    return createGcsStore({ type: 'gcs', bucket: c.bucket, projectId: c.projectId, apiEndpoint: c.apiEndpoint, prefix: 'under/a/prefix' });
+  },
 };
+const MISSING_CODE: Record<string, string> = { s3: 'NoSuchKey', 'azure-blob': 'BlobNotFound', gcs: 'notFound' };
 
 /** Splits a buffer into uneven chunks, as a file or network stream would deliver it. */
 function streamOf(buf: Buffer): Readable {
@@ -72,7 +79,7 @@ for (const [name, make] of Object.entries(stores)) {
         const got = await store.get(`t-${name}/does-not-exist`);
         assert.equal(got.record.ok, false);
         assert.equal(got.body, undefined);
-        assert.equal(got.record.errorCode, name === 's3' ? 'NoSuchKey' : 'BlobNotFound');
+        assert.equal(got.record.errorCode, MISSING_CODE[name]);
       } finally {
         await store.close();
       }
@@ -102,5 +109,13 @@ describe('retries are counted as attempts', () => {
     await store.close();
     assert.equal(rec.ok, false);
     assert.equal(rec.attempts, 2);
+  });
+  test('gcs', async () => {
+    const store = createGcsStore({ type: 'gcs', bucket: 'b', projectId: 'p', apiEndpoint: 'http://127.0.0.1:1' }, { retry: { maxAttempts: 3, baseDelayMs: 10 } });
+    const rec = await store.put('k', Buffer.from('x'), 1);
+    await store.close();
+    assert.equal(rec.ok, false);
+    assert.equal(rec.attempts, 3);
+    assert.equal(rec.errorCode, 'ECONNREFUSED');
   });
 });

@@ -17,6 +17,7 @@ import type { AutoscalePolicy } from './autoscale-policy';
 import { createInferencePool, InferencePoolError } from './inference-pool';
 import { serverTimeouts, type ServerTimeouts } from './server-timeouts';
 import { createSigV4Verifier } from './sigv4-verify';
+import type { Scorer } from './scorer';
 import { createVertexHandler, isVertexPath, type VertexProtocolOptions } from './vertex-protocol';
 
 export interface InferenceServerOptions {
@@ -55,14 +56,7 @@ export interface InferenceServer {
   close(): Promise<void>;
 }
 
-/** What the protocol layer needs from a model: the pool in production, a stub in tests. */
-export interface Scorer {
-  readonly model: string;
-  /** `instance`: which one served; `instances`: how many were serving when it answered (the endpoint reports both). */
-  detect(image: Buffer, signal?: AbortSignal): Promise<DetectionResult & { instance?: number; instances?: number }>;
-  /** What `GET /metrics` answers: instance counts over time and the like. */
-  stats?(): object;
-}
+export type { Scorer } from './scorer';
 
 export type InferenceProtocolOptions = Pick<
   InferenceServerOptions,

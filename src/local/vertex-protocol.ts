@@ -12,7 +12,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { ImageDecodeError } from './detector';
 import { InferencePoolError } from './inference-pool';
 import { clientGone, headerValue, readBody, sendJson, sha256 } from './http-io';
-import type { Scorer } from './inference-server';
+import type { Scorer } from './scorer';
 
 export interface VertexProtocolOptions {
   project: string;

@@ -80,3 +80,18 @@ export function describeError(err: unknown): { errorCode: string; errorMessage: 
   const errorCode = e?.Code ?? (e?.code && typeof e.code === 'string' ? e.code : undefined) ?? e?.name ?? 'Error';
   return { errorCode, errorMessage: String(e?.message ?? err).slice(0, 500) };
 }
+
+/**
+ * Settles with `p`, or rejects with an AbortError as soon as `signal` aborts (the deadline agent
+ * ends the request itself). `p` is always handled, so its late rejection is never unhandled.
+ */
+export function abortable<T>(signal: AbortSignal | undefined, p: Promise<T>): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' }));
+    const done = () => signal.removeEventListener('abort', onAbort);
+    p.then((v) => { done(); resolve(v); }, (e) => { done(); reject(e); });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

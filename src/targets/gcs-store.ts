@@ -9,10 +9,10 @@
  * get their own deadlines through the call context, housekeeping calls the defaults.
  */
 import path from 'node:path';
-import { IdempotencyStrategy, Storage, type StorageOptions } from '@google-cloud/storage';
+import { IdempotencyStrategy, RETRYABLE_ERR_FN_DEFAULT, Storage, type ApiError, type StorageOptions } from '@google-cloud/storage';
 import type { GcsTargetConfig } from '../config/targets';
 import { forEachLimit } from '../concurrency';
-import { trackCall } from './call-context';
+import { abortable, currentCall, isTransportFailure, trackCall } from './call-context';
 import { createDeadlineAgents, type DeadlineAgents } from './deadline-agent';
 import { callRecord, downloadBody, startCall } from './measure';
 import { createRetryStrategy, DEFAULT_RETRY, type RetryPolicy } from './retry';
@@ -34,21 +34,43 @@ function installTeenyAgents(): void {
   const storageDir = path.dirname(require.resolve('@google-cloud/storage'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { pool } = require(require.resolve('teeny-request/build/src/agents', { paths: [storageDir] })) as { pool: Map<string, unknown> };
-  const agents = createDeadlineAgents(DEFAULT_TIMEOUTS);
+  const agents = createDeadlineAgents(DEFAULT_TIMEOUTS, { failPipedBodies: true });
   for (const agent of [agents.http, agents.https]) agent.destroy = () => undefined;
   pool.set('http:forever', agents.http);
   pool.set('https:forever', agents.https);
   sharedAgents = agents;
 }
 
-/** The client's retry options for a policy: our attempt budget, its own backoff (it has no base delay to set). */
+/**
+ * The client's retry options for a policy: our attempt budget, and its own backoff (1 s·2^n plus up
+ * to 1 s of jitter). It has no base delay to set, so a policy's base caps the delay instead, at
+ * base·2^(attempts−1), the longest a retry waits under the other adapters' strategy — but never
+ * below 1 s: its upload retries (async-retry) start at 1 s and refuse a smaller cap.
+ */
 function storageRetryOptions(retry: RetryPolicy): StorageOptions['retryOptions'] {
   return {
+    retryableErrorFn: retryable,
     autoRetry: retry.maxAttempts > 1,
     maxRetries: Math.max(0, retry.maxAttempts - 1),
+    ...(retry.baseDelayMs !== undefined ? { maxRetryDelay: Math.max(1000, Math.min(20_000, retry.baseDelayMs * 2 ** (retry.maxAttempts - 1))) / 1000 } : {}),
     // Uploads of a fresh key are as safe to repeat as S3's PutObject, which the AWS SDK retries.
     idempotencyStrategy: IdempotencyStrategy.RetryAlways,
   };
+}
+
+const TRANSPORT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+
+/**
+ * What the client retries: its own list (408, 429, 5xx, resets), and also a refused connection and
+ * an attempt ended by our deadlines, which the AWS and Azure SDKs retry and its list leaves out;
+ * otherwise one injected fault would count differently per cloud.
+ */
+function retryable(err: ApiError): boolean {
+  if (RETRYABLE_ERR_FN_DEFAULT(err)) return true;
+  const call = currentCall();
+  if (call && isTransportFailure(call)) return true;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && TRANSPORT_CODES.has(code);
 }
 
 /**
@@ -114,8 +136,9 @@ export function createGcsStore(cfg: GcsTargetConfig, opts: AdapterOptions = {}):
     async put(key, body, size, { signal } = {}) {
       const clock = startCall();
       const file = bucket.file(full(key));
+      // The client takes no signal, and retries an aborted attempt after its backoff: stop at the abort.
       const outcome = await trackCall(uploadTimeouts, signal, () =>
-        named(
+        named(abortable(signal,
           Buffer.isBuffer(body)
             ? file.save(body, { resumable: false })
             : new Promise<void>((resolve, reject) => {
@@ -125,7 +148,7 @@ export function createGcsStore(cfg: GcsTargetConfig, opts: AdapterOptions = {}):
                 (body as NodeJS.ReadableStream).once('error', (err) => out.destroy(err as Error));
                 (body as NodeJS.ReadableStream).pipe(out);
               }),
-        ),
+        )),
       );
       return callRecord(clock, size, outcome);
     },
@@ -133,14 +156,14 @@ export function createGcsStore(cfg: GcsTargetConfig, opts: AdapterOptions = {}):
     async get(key, { signal } = {}): Promise<GetResult> {
       const clock = startCall();
       const outcome = await trackCall(downloadTimeouts, signal, (call) =>
-        named(
+        named(abortable(signal,
           downloadBody(async (again) => (again ? onceBucket : bucket).file(full(key)).createReadStream() as AsyncIterable<Buffer>, {
             call,
             maxAttempts: retry.maxAttempts,
             strategy: bodyRetries,
             sinceStart: clock.elapsed,
           }),
-        ),
+        )),
       );
       const got = outcome.value;
       return { body: got?.body, record: callRecord(clock, got?.body.length ?? 0, outcome, { ttfbMs: got?.ttfbMs }) };

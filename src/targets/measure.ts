@@ -40,8 +40,9 @@ export async function readBody(
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
 function httpStatusOf(err: unknown): number | undefined {
-  const e = err as { $metadata?: { httpStatusCode?: number }; statusCode?: number };
-  return e?.$metadata?.httpStatusCode ?? e?.statusCode;
+  // AWS: $metadata; Azure: statusCode; Google: a numeric code.
+  const e = err as { $metadata?: { httpStatusCode?: number }; statusCode?: number; code?: unknown };
+  return e?.$metadata?.httpStatusCode ?? e?.statusCode ?? (typeof e?.code === 'number' ? e.code : undefined);
 }
 
 /**
@@ -73,7 +74,8 @@ export async function downloadBody(
     try {
       return { done: true, value: await readBody(stream, opts.sinceStart) };
     } catch (error) {
-      const retry = isTransportFailure(call) && call.attempts < maxAttempts;
+      // A stream-returning SDK (Google's) reports a re-request's error status while the body is read.
+      const retry = call.attempts < maxAttempts && (isTransportFailure(call) || (!first && RETRYABLE_STATUS.has(httpStatusOf(error) ?? 0)));
       return { done: false, retry: retry ? 'TRANSIENT' : null, value: { error } };
     }
   }, () => call.signal?.aborted === true);

@@ -11,7 +11,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Readable } from 'node:stream';
 import type { S3TargetConfig } from '../config/targets';
-import { trackCall } from './call-context';
+import { abortable, trackCall } from './call-context';
 import { createDeadlineAgents } from './deadline-agent';
 import { callRecord, downloadBody, startCall } from './measure';
 import { createRetryStrategy, DEFAULT_RETRY } from './retry';
@@ -21,21 +21,6 @@ import type { AdapterOptions, GetResult, ObjectStore } from './types';
 interface SdkError {
   $metadata?: { attempts?: number; httpStatusCode?: number };
   name?: string;
-}
-
-/**
- * Settles with `p`, or rejects with an AbortError as soon as `signal` aborts (the deadline agent
- * ends the request itself). `p` is always handled, so its late rejection is never unhandled.
- */
-function abortable<T>(signal: AbortSignal | undefined, p: Promise<T>): Promise<T> {
-  if (!signal) return p;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' }));
-    const done = () => signal.removeEventListener('abort', onAbort);
-    p.then((v) => { done(); resolve(v); }, (e) => { done(); reject(e); });
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 
 export const FAULTS = ['ok', 'status503', 'resetBeforeResponse', 'resetMidBody', 'stallBeforeResponse', 'stallMidBody', 'flipByte'] as const;
 export type Fault = (typeof FAULTS)[number];
-export type ServiceShape = 's3' | 'azure-blob' | 'sagemaker' | 'azureml';
+export type ServiceShape = 's3' | 'azure-blob' | 'sagemaker' | 'azureml' | 'gcs' | 'vertex';
 
 export interface ProxiedRequest {
   method: string;
@@ -69,6 +69,10 @@ function busy(shape: ServiceShape): { headers: Record<string, string>; body: str
       return { headers: { 'content-type': 'application/json', 'x-amzn-ErrorType': 'ServiceUnavailable' }, body: '{"message":"Service is unavailable."}' };
     case 'azureml':
       return { headers: { 'content-type': 'application/json' }, body: '{"error":{"code":"ServiceUnavailable","message":"The deployment is busy."}}' };
+    case 'gcs':
+      return { headers: { 'content-type': 'application/json' }, body: '{"error":{"code":503,"message":"Backend Error","errors":[{"message":"Backend Error","domain":"global","reason":"backendError"}]}}' };
+    case 'vertex':
+      return { headers: { 'content-type': 'application/json' }, body: '{"error":{"code":503,"message":"The service is currently unavailable.","status":"UNAVAILABLE"}}' };
   }
 }
 
@@ -78,6 +82,8 @@ export const BUSY_ERROR_CODES: Record<ServiceShape, string> = {
   'azure-blob': 'ServerBusy',
   sagemaker: 'ServiceUnavailable',
   azureml: 'ServiceUnavailable',
+  gcs: 'backendError',
+  vertex: 'UNAVAILABLE',
 };
 
 function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
@@ -103,7 +109,9 @@ export async function startFaultProxy(upstream: string, shape: ServiceShape, dec
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readAll(req);
     const path = decodeURIComponent(req.url ?? '/');
-    const bodySha256 = createHash('sha256').update(body).digest('hex');
+    // A multipart body (GCS simple uploads) has a fresh random boundary per attempt: the same upload retried must count as the same request.
+    const boundary = /boundary=["']?([^"';\s]+)/.exec(String(req.headers['content-type'] ?? ''))?.[1];
+    const bodySha256 = createHash('sha256').update(boundary ? body.toString('latin1').split(boundary).join('BOUNDARY') : body).digest('hex');
     const id = `${req.method} ${path} ${bodySha256}`;
     const occurrence = (seen.get(id) ?? 0) + 1;
     seen.set(id, occurrence);
