@@ -52,6 +52,8 @@ const MEASURED_PACKAGES = [
   '@aws-sdk/client-s3',
   '@aws-sdk/client-sagemaker-runtime',
   '@azure/storage-blob',
+  '@google-cloud/storage',
+  'google-auth-library',
   'azurite',
   's3rver',
   '@tensorflow/tfjs-core',
