@@ -38,6 +38,7 @@ export {
   parseExperimentConfig,
   loadExperimentConfig,
   localDemoConfig,
+  ALL_LOCAL_PLATFORMS,
   configHash,
   redactSecrets,
   ConfigError,

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /**
  * The web app in a real browser (puppeteer-core driving the Chromium the PDF uses) against the
- * local stack's real endpoints: a bundled photo is detected on both platforms and its boxes are
+ * local stack's real endpoints: a bundled photo is detected on all three platforms and its boxes are
  * drawn; a bad upload shows its error; the runs page lists runs, summarises one, follows a running
  * run live and opens a report; no page logs a console error. Screenshots go to
  * $CLOUDBENCH_SCREENSHOTS when set (that is how the README's was made).
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { startApp, type RunningApp } from '../src/app/server';
-import { localDemoConfig, resolvePlatforms } from '../src/index';
+import { ALL_LOCAL_PLATFORMS, localDemoConfig, resolvePlatforms } from '../src/index';
 import { findBrowser, launchArgs, makeProfileDir, removeProfileDir } from '../src/report/browser';
 import { writeSyntheticRun } from './fixtures/synthetic-run';
 import { useLocalStack } from './helpers/local-stack';
@@ -46,7 +46,7 @@ describe('app in a browser', { skip: chromium ? false : 'no Chromium on this mac
     const live = writeSyntheticRun(path.join(outDir, 'live'), { batches: 3, batchSize: 2, runId: '20250102-120000-live', startedAt: new Date(Date.UTC(2025, 0, 2, 12)) });
     const manifest = JSON.parse(fs.readFileSync(path.join(live, 'manifest.json'), 'utf8'));
     fs.writeFileSync(path.join(live, 'manifest.json'), JSON.stringify({ ...manifest, status: 'running', endedAt: null }));
-    app = await startApp({ platforms: resolvePlatforms(localDemoConfig(), stack.get().config), outDir });
+    app = await startApp({ platforms: resolvePlatforms(localDemoConfig({ platforms: ALL_LOCAL_PLATFORMS }), stack.get().config), outDir });
     browser = await puppeteer.launch({ executablePath: chromium!.executablePath, args: launchArgs(profile), headless: true });
   });
   after(async () => {
@@ -57,7 +57,7 @@ describe('app in a browser', { skip: chromium ? false : 'no Chromium on this mac
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('detect: a photo uploaded to both platforms, boxes drawn and labelled, times shown; a sample photo too', async () => {
+  test('detect: a photo uploaded to the three platforms (SageMaker, Azure ML and Vertex AI protocols), boxes drawn and labelled, times shown; a sample photo too', async () => {
     const page = await open('/');
     await page.waitForSelector('#platforms input');
     // Uploaded as a user would: the file chooser, with a photo that ships with cloudbench.
@@ -65,7 +65,7 @@ describe('app in a browser', { skip: chromium ? false : 'no Chromium on this mac
     await (input as unknown as { uploadFile(f: string): Promise<void> }).uploadFile(path.join(__dirname, '..', 'src', 'datasets', 'photos', 'horses.jpg'));
     await page.waitForFunction(() => document.getElementById('chosen')!.textContent!.startsWith('horses.jpg'));
     await page.click('#send');
-    await page.waitForFunction(() => document.querySelectorAll('.panel').length === 2 && document.querySelectorAll('.panel .figure g.box').length > 0, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.panel').length === 3 && Array.from(document.querySelectorAll('.panel')).every((p) => p.querySelectorAll('.figure g.box').length > 0), { timeout: 60_000 });
     const panels = await page.$$eval('.panel', (ps) =>
       ps.map((p) => ({
         platform: p.getAttribute('data-platform'),
@@ -81,7 +81,7 @@ describe('app in a browser', { skip: chromium ? false : 'no Chromium on this mac
       assert.match(p.times, /round trip \d+ ms · model \d+ ms/);
       assert.equal(p.rows, p.boxes, 'one table row per box');
     }
-    assert.deepEqual(panels.map((p) => p.platform), ['aws', 'azure']);
+    assert.deepEqual(panels.map((p) => p.platform), ['aws', 'azure', 'gcp']);
     if (shots) await page.screenshot({ path: path.join(shots, 'app-detect.png'), fullPage: true });
     await page.select('#sample', 'dog.jpg');
     await page.waitForFunction(() => document.getElementById('chosen')!.textContent!.startsWith('dog.jpg'));

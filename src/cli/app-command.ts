@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { DEFAULTS, loadExperimentConfig, localDemoConfig, usesLocalStack } from '../config/experiment';
+import { ALL_LOCAL_PLATFORMS, DEFAULTS, loadExperimentConfig, localDemoConfig, usesLocalStack } from '../config/experiment';
 import { UserError } from '../errors';
 import { resolvePlatforms } from '../experiment/platforms';
 import { startLocalStack, type LocalStack } from '../local/stack';
@@ -20,13 +20,14 @@ export function registerAppCommand(program: Command): void {
     .command('app')
     .description("the study's web application: detect objects in an image on every platform side by side, browse run folders and watch a run live (127.0.0.1 by default)")
     .option('--config <file>', 'the platforms of this experiment config (default: the local stack, as with --local)')
-    .option('--local', 'start the embedded local stack and use its two platforms (the default without --config)')
+    .option('--local', 'start the embedded local stack and use its three platforms, aws, azure and gcp (the default without --config)')
     .option('--port <port>', 'port to listen on (default: ephemeral)', portOption('--port'))
     .option('--host <host>', 'address to listen on (default 127.0.0.1); any other needs the token the app prints')
     .option('--out <dir>', 'the run folders the runs page shows (default: the config\'s outDir, else reports)')
     .action(async (o: AppCommandOptions) => {
       const fromFile = o.config ? loadExperimentConfig(o.config) : undefined;
-      const config = fromFile ?? localDemoConfig();
+      // Without a config: every platform the local stack serves, side by side.
+      const config = fromFile ?? localDemoConfig({ platforms: ALL_LOCAL_PLATFORMS });
       const needsStack = usesLocalStack(config);
       if (needsStack && fromFile && !o.local) throw new UserError('this config uses the local stack ("local:aws"/"local:azure"/"local:gcp"): add --local to start it');
       let stack: LocalStack | undefined;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { localDemoConfig } from '../config/experiment';
+import { ALL_LOCAL_PLATFORMS, localDemoConfig } from '../config/experiment';
 import { searchRates, type LoadConfigInput } from '../config/load';
 import { load } from './lazy';
 import { runFromCli } from './run-command';
@@ -23,7 +23,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--out <dir>', 'where the run folder goes (default: reports)')
     .option('--gcp', 'compare three platforms: add gcp (Cloud Storage + Vertex AI protocol) to the study\'s two (`npm start -- --gcp`)')
     .action(async (o: { out?: string; gcp?: boolean }) => {
-      const platforms = o.gcp ? { platforms: { aws: 'local:aws', azure: 'local:azure', gcp: 'local:gcp' } as const, name: 'Local demo: AWS-, Azure- and Google-protocol stack' } : {};
+      const platforms = o.gcp ? { platforms: ALL_LOCAL_PLATFORMS, name: 'Local demo: AWS-, Azure- and Google-protocol stack' } : {};
       const demoFields = { load: DEMO_LOAD, ...platforms };
       const demo = localDemoConfig(demoFields);
       const count = demo.dataset.type === 'synthetic' ? demo.dataset.count : 0;

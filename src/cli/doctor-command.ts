@@ -71,6 +71,14 @@ function checks(): Check[] {
     detail: aws.status === 0 ? (aws.stdout || aws.stderr).trim().split(' ')[0] : 'missing: `sudo apt-get install awscli` (only the tests use it)',
   });
 
+  const gcloud = spawnSync('gcloud', ['--version'], { encoding: 'utf8' });
+  out.push({
+    what: 'Google Cloud CLI (independent client)',
+    ok: gcloud.status === 0,
+    optional: true,
+    detail: gcloud.status === 0 ? (gcloud.stdout.split('\n')[0] ?? '').trim() : "missing: the google-cloud-cli package from Google's apt repository (only the tests use it; they skip it when absent)",
+  });
+
   const state = readStackState();
   out.push({ what: 'detached local stack', ok: true, optional: true, detail: state ? `running (pid ${state.pid})` : 'not running' });
   return out;
@@ -79,7 +87,7 @@ function checks(): Check[] {
 export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
-    .description('check what this machine has for cloudbench (Node, detector weights, Chromium, Jupyter, AWS CLI) and say how to get what is missing')
+    .description('check what this machine has for cloudbench (Node, detector weights, Chromium, Jupyter, AWS CLI, gcloud) and say how to get what is missing')
     .option('--json', 'print the checks as JSON')
     .action((o: { json?: boolean }) => {
       const result = checks();

@@ -37,6 +37,11 @@ export function describeStack(config: LocalStackConfig): string {
     'With gcloud (any token will do for storage):',
     `  CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE=${config.gcs.apiEndpoint}/ CLOUDSDK_AUTH_ACCESS_TOKEN_FILE=<a file holding any text> \\`,
     `    gcloud storage cp photo.jpg gs://${config.gcs.bucket}/photo.jpg`,
+    '',
+    'Vertex AI predict with curl (TOKEN: vertex.accessToken of --json):',
+    `  printf '{"instances":[{"b64":"%s"}]}' "$(base64 -w0 photo.jpg)" > body.json`,
+    `  curl -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d @body.json \\`,
+    `    ${config.vertex.apiEndpoint}/v1/${config.vertex.endpoint}:predict`,
   ].join('\n');
 }
 

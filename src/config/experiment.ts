@@ -246,6 +246,9 @@ export function loadExperimentConfig(file: string, env: NodeJS.ProcessEnv = proc
   return config;
 }
 
+/** Every platform of the local stack: the study's two and Google Cloud's. */
+export const ALL_LOCAL_PLATFORMS = { aws: 'local:aws', azure: 'local:azure', gcp: 'local:gcp' } as const;
+
 /** The default local demo: both study platforms on the embedded stack. */
 export function localDemoConfig(overrides: Partial<Omit<ExperimentConfig, 'load'>> & { load?: LoadConfigInput } = {}): ExperimentConfig {
   return parseExperimentConfig({

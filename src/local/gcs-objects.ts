@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Readable, Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { CRC32C } from '@google-cloud/storage';
 
 export interface GcsObjectMeta {
@@ -186,20 +186,17 @@ export class GcsObjects {
     return this.commit(bucket, name, tmp, hash.result(), opts);
   }
 
-  /** Stores a finished temp file (a resumable upload's, or the media part of a multipart upload) as the object. */
+  /** Stores a finished temp file (a resumable upload's) as the object. */
   async commitFile(
     bucket: string,
     name: string,
     tmp: string,
-    opts: { contentType?: string; metadata?: Record<string, string>; ifGenerationMatch?: string; start?: number; end?: number } = {},
+    opts: { contentType?: string; metadata?: Record<string, string>; ifGenerationMatch?: string } = {},
   ): Promise<GcsObjectMeta> {
     const hash = hashing();
     const out = this.tempFile();
     try {
-      // An empty media part ends before it starts; a read stream refuses such a range.
-      const empty = opts.start !== undefined && opts.end !== undefined && opts.end < opts.start;
-      const source = empty ? Readable.from([]) : fs.createReadStream(tmp, { start: opts.start, end: opts.end });
-      await pipeline(source, hash, fs.createWriteStream(out));
+      await pipeline(fs.createReadStream(tmp), hash, fs.createWriteStream(out));
     } finally {
       fs.rmSync(tmp, { force: true });
     }

@@ -12,11 +12,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { checkObjectName, GcsError, GcsObjects, type GcsObjectMeta } from './gcs-objects';
-import { readMultipartRelated } from './gcs-multipart';
+import { MultipartError, readMultipartRelated } from './gcs-multipart';
 import { applyServerTimeouts, type ServerTimeouts } from './server-timeouts';
 
 export interface GcsServerOptions {
@@ -233,20 +234,20 @@ export async function startGcsServer(opts: GcsServerOptions): Promise<RunningGcs
       // gcloud quotes the boundary with single quotes.
       const boundary = /boundary=(?:"([^"]+)"|'([^']+)'|([^;\s]+))/i.exec(contentType ?? '')?.slice(1).find(Boolean);
       if (!/^multipart\/related/i.test(contentType ?? '') || !boundary) throw new GcsError(400, 'invalid', 'A multipart upload needs Content-Type multipart/related with a boundary.');
-      const tmp = store.tempFile();
-      await pipeline(req.raw, fs.createWriteStream(tmp));
-      const part = await readMultipartRelated(tmp, boundary).catch((err: Error) => {
-        fs.rmSync(tmp, { force: true });
-        throw new GcsError(400, 'invalid', `Malformed multipart body: ${err.message}`);
+      const malformed = (err: unknown) => (err instanceof MultipartError ? new GcsError(400, 'invalid', `Malformed multipart body: ${err.message}`) : err);
+      const part = await readMultipartRelated(req.raw, boundary).catch((err: unknown) => {
+        throw malformed(err);
       });
       const name = checkObjectName(typeof part.metadata.name === 'string' ? part.metadata.name : q.name);
-      const meta = await store.commitFile(bucket, name, tmp, {
-        contentType: (typeof part.metadata.contentType === 'string' ? part.metadata.contentType : undefined) ?? part.contentType,
-        metadata: stringMap(part.metadata.metadata),
-        ifGenerationMatch: q.ifGenerationMatch,
-        start: part.start,
-        end: part.end - 1,
-      });
+      const meta = await store
+        .put(bucket, name, Readable.from(part.media), {
+          contentType: (typeof part.metadata.contentType === 'string' ? part.metadata.contentType : undefined) ?? part.contentType,
+          metadata: stringMap(part.metadata.metadata),
+          ifGenerationMatch: q.ifGenerationMatch,
+        })
+        .catch((err: unknown) => {
+          throw malformed(err);
+        });
       return objectResource(base, meta);
     }
     if (q.uploadType === 'resumable') {

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   const vertexToken = `ya29.local-${randomBytes(24).toString('base64url')}`;
   const gcpProject = opts.gcpProject ?? 'cloudbench-local';
   const gcpLocation = opts.gcpLocation ?? 'us-central1';
-  const vertexEndpointId = '1000000000000000000';
+  const vertexEndpointId = '1234567890';
 
   // However the process ends (a failed start, a stop mid-start), its own data must not stay behind.
   process.once('exit', () => {
