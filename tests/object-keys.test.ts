@@ -44,7 +44,7 @@ describe('a run over awkward file names', () => {
       handleSignals: false,
       local: stack.get().config,
       config: parseExperimentConfig({
-        platforms: { aws: 'local:aws', azure: 'local:azure' },
+        platforms: { aws: 'local:aws', azure: 'local:azure', gcp: 'local:gcp' },
         dataset: { type: 'folder', path: dataset },
         batchSize: NAMES.length,
         phases: ['upload', 'download'],

@@ -93,16 +93,16 @@ describe('report HTML', () => {
   });
 
   test('three platforms render (the third has no pricing)', async () => {
-    const dir = writeSyntheticRun(path.join(tmp, 'three'), { batches: 6, batchSize: 4, platforms: ['aws', 'azure', 'gcp'] });
+    const dir = writeSyntheticRun(path.join(tmp, 'three'), { batches: 6, batchSize: 4, platforms: ['aws', 'azure', 'oci'] });
     const r = await renderReport(dir, { formats: ['html'] });
     const html = fs.readFileSync(r.htmlPath, 'utf8');
     assert.doesNotMatch(html, /NaN|Infinity|undefined/);
-    assert.match(html, /<td class="left">aws vs gcp<\/td>/);
-    assert.match(html, /<td class="left">azure vs gcp<\/td>/);
+    assert.match(html, /<td class="left">aws vs oci<\/td>/);
+    assert.match(html, /<td class="left">azure vs oci<\/td>/);
     assert.match(html, /not priced/);
     // Three panels in each per-platform series figure (one title per platform).
     const series = /<figure class="figure" id="fig-series-upload">[\s\S]*?<\/figure>/.exec(html)![0];
-    for (const p of ['aws', 'azure', 'gcp']) assert.match(series, new RegExp(`>${p}</text>`));
+    for (const p of ['aws', 'azure', 'oci']) assert.match(series, new RegExp(`>${p}</text>`));
   });
 
   test('a user template replaces the default; placeholders are checked', async () => {

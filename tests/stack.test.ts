@@ -14,16 +14,16 @@ describe('programmatic stack', () => {
   test('starts every service on 127.0.0.1 and stop() leaves no process behind', async () => {
     const stack = await startLocalStack();
     try {
-      const urls = [stack.config.s3.endpoint, stack.config.sagemaker.endpoint, stack.config.azureml.scoringUri];
+      const urls = [stack.config.s3.endpoint, stack.config.sagemaker.endpoint, stack.config.azureml.scoringUri, stack.config.gcs.apiEndpoint, stack.config.vertex.apiEndpoint];
       for (const u of urls) assert.equal(new URL(u).hostname, '127.0.0.1');
       assert.match(stack.config.azureBlob.connectionString, /BlobEndpoint=http:\/\/127\.0\.0\.1:\d+\//);
-      assert.deepEqual(Object.values(await probeStack(stack.config)), [true, true, true, true]);
+      assert.deepEqual(await probeStack(stack.config), { s3: true, azureBlob: true, sagemaker: true, azureml: true, gcs: true, vertex: true });
       assert.ok(isAlive(stack.pid));
       // What the host process really listens on, as the kernel reports it.
       const ss = spawnSync('ss', ['-H', '-ltnp'], { encoding: 'utf8' });
       if (ss.status === 0) {
         const mine = ss.stdout.split('\n').filter((l) => l.includes(`pid=${stack.pid},`));
-        assert.equal(mine.length, 3, ss.stdout);
+        assert.equal(mine.length, 4, ss.stdout); // s3rver, Azurite, Cloud Storage, the inference server
         for (const line of mine) assert.match(line.split(/\s+/)[3], /^127\.0\.0\.1:\d+$/, line);
       }
     } finally {
@@ -60,13 +60,13 @@ describe('cloudbench stack CLI', () => {
     const up = runCli(['stack', 'up', '--detach', '--json'], env, 60_000);
     assert.equal(up.status, 0, up.stderr);
     const config = lastJsonLine<LocalStackConfig>(up.stdout);
-    assert.deepEqual(Object.keys(config).sort(), ['azureBlob', 'azureml', 's3', 'sagemaker']);
+    assert.deepEqual(Object.keys(config).sort(), ['azureBlob', 'azureml', 'gcs', 's3', 'sagemaker', 'vertex']);
     const { pid } = JSON.parse(fs.readFileSync(path.join(stateDir, 'stack.json'), 'utf8')) as { pid: number };
     try {
       const status = runCli(['stack', 'status', '--json'], env);
       const parsed = JSON.parse(status.stdout) as { running: boolean; services: Record<string, boolean> };
       assert.equal(parsed.running, true);
-      assert.deepEqual(Object.values(parsed.services), [true, true, true, true]);
+      assert.deepEqual(Object.values(parsed.services), [true, true, true, true, true, true]);
 
       // A second detached stack is refused, not started on top.
       const again = runCli(['stack', 'up', '--detach'], env, 60_000);
@@ -130,11 +130,12 @@ describe('cloudbench stack CLI', () => {
     child.stdout!.on('data', (d) => (stdout += d));
     await waitUntil(() => stdout.includes('\n'), 60_000, 'the stack config on stdout');
     const config = JSON.parse(stdout.trim()) as LocalStackConfig;
-    assert.deepEqual(Object.values(await probeStack(config)), [true, true, true, true]);
+    assert.deepEqual(Object.values(await probeStack(config)), [true, true, true, true, true, true]);
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     assert.equal(code, 0);
     await assert.rejects(fetch(config.sagemaker.endpoint + '/ping', { signal: AbortSignal.timeout(2000) }));
     await assert.rejects(fetch(config.s3.endpoint, { signal: AbortSignal.timeout(2000) }));
+    await assert.rejects(fetch(config.gcs.apiEndpoint, { signal: AbortSignal.timeout(2000) }));
   });
 });

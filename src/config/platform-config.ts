@@ -34,16 +34,24 @@ function url(f: Field): string {
   return s;
 }
 
+/** GCS's rule: 3-63 characters, or up to 222 with dots and each dot-separated part at most 63; no "..". */
+function gcsBucket(f: Field): string {
+  const hint = 'a Cloud Storage bucket name (3-63 lowercase letters, digits, hyphens, underscores; up to 222 with dots, 63 between dots)';
+  const name = f.string({ pattern: /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, patternHint: hint });
+  const parts = name.split('.');
+  if (parts.some((p) => p.length === 0 || p.length > 63) || (parts.length === 1 && name.length > 63)) {
+    throw new ConfigError(`${f.path}: expected ${hint}, got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
 function parseStorage(f: Field): StorageTargetConfig {
   const type = f.child('type').oneOf(['s3', 'azure-blob', 'gcs'] as const);
   if (type === 'gcs') {
     f.onlyKeys(['type', 'bucket', 'prefix', 'projectId', 'apiEndpoint', 'keyFilename']);
     return {
       type,
-      bucket: f.child('bucket').string({
-        pattern: /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/,
-        patternHint: 'a Cloud Storage bucket name (3-63 lowercase letters, digits, dots, hyphens, underscores)',
-      }),
+      bucket: gcsBucket(f.child('bucket')),
       ...(f.child('prefix').present ? { prefix: f.child('prefix').string({ pattern: /^[^/\r\n].*$/, patternHint: 'a folder inside the bucket, not starting with "/"' }) } : {}),
       ...(f.child('projectId').present ? { projectId: f.child('projectId').string() } : {}),
       ...(f.child('apiEndpoint').present ? { apiEndpoint: url(f.child('apiEndpoint')) } : {}),
@@ -100,6 +108,9 @@ function parseInference(f: Field): InferenceTargetConfig {
   }
   if (type === 'vertex') {
     f.onlyKeys(['type', 'endpoint', 'method', 'apiEndpoint', 'keyFilename', 'accessToken', 'codec']);
+    if (f.child('keyFilename').present && f.child('accessToken').present) {
+      throw new ConfigError(`${f.path}: give "keyFilename" or "accessToken", not both (the token would be used and the key file ignored)`);
+    }
     const method = f.child('method').oneOf(['predict', 'rawPredict'] as const, { default: 'predict' as const });
     if (method === 'predict' && codec.codec && codec.codec.type !== 'vertex') {
       throw new ConfigError(`${f.path}.codec: :predict always speaks Vertex's instances/predictions envelope, so its codec is "vertex"; use method: rawPredict for the container's own format (${codec.codec.type})`);
@@ -108,7 +119,8 @@ function parseInference(f: Field): InferenceTargetConfig {
       type,
       ...codec,
       endpoint: f.child('endpoint').string({
-        pattern: /^projects\/[^/]+\/locations\/[^/]+\/endpoints\/[^/:]+$/,
+        // Segments of letters, digits, - and _ only: anything else (#, ?, spaces) would change the URL.
+        pattern: /^projects\/[A-Za-z0-9_-]+\/locations\/[a-z0-9-]+\/endpoints\/[A-Za-z0-9_-]+$/,
         patternHint: 'the endpoint resource name projects/PROJECT/locations/LOCATION/endpoints/ID',
       }),
       ...(f.child('method').present ? { method } : {}),

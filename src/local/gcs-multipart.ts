@@ -58,6 +58,7 @@ function parseHead(head: Buffer, boundary: string): { metadata: Record<string, u
   } catch {
     throw new MultipartError('the metadata part is not JSON');
   }
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw new MultipartError('the metadata part is not a JSON object');
   return { metadata, contentType: headers(head.subarray(from, h2.at).toString('latin1'))['content-type'], start: h2.at + h2.length };
 }
 

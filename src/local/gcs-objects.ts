@@ -71,7 +71,22 @@ export function checkObjectName(name: string | undefined): string {
   return name;
 }
 
-const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
+/** GCS's rule: 3–63 characters, or up to 222 with dots, each dot-separated part at most 63; no "..". */
+export function isBucketName(name: string): boolean {
+  if (!/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(name) || name.includes('..')) return false;
+  return name.includes('.') ? name.split('.').every((p) => p.length > 0 && p.length <= 63) : name.length <= 63;
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+
+/**
+ * GCS lists names in UTF-8 byte order. JavaScript's `<` compares UTF-16 units, which agrees except
+ * where a character beyond U+FFFF (a surrogate pair) meets one in U+E000–U+FFFF.
+ */
+function byUtf8(a: string, b: string): number {
+  if (SURROGATE.test(a) || SURROGATE.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 /** Binary search: the index of the first name ≥ `name` (> when `after`). */
 function lowerBound(sorted: string[], name: string, after = false): number {
@@ -79,7 +94,8 @@ function lowerBound(sorted: string[], name: string, after = false): number {
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < name || (after && sorted[mid] === name)) lo = mid + 1;
+    const c = byUtf8(sorted[mid], name);
+    if (c < 0 || (after && c === 0)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -106,8 +122,12 @@ export class GcsObjects {
   private lastGeneration = 0;
 
   constructor(private readonly root: string) {
-    fs.mkdirSync(path.join(root, 'tmp'), { recursive: true });
+    // Uploads in progress when a stack stopped are of no one's any more. The folder's name starts
+    // with a dot, which no bucket name can: a bucket named "tmp" lives beside it, not in it.
+    fs.rmSync(this.tmpDir(), { recursive: true, force: true });
+    fs.mkdirSync(this.tmpDir(), { recursive: true });
     for (const bucket of fs.readdirSync(root)) {
+      if (bucket.startsWith('.')) continue;
       const file = path.join(root, bucket, 'bucket.json');
       if (!fs.existsSync(file)) continue;
       const entry = { names: [] as string[], meta: new Map<string, GcsObjectMeta>(), bucket: JSON.parse(fs.readFileSync(file, 'utf8')) as GcsBucketMeta };
@@ -116,13 +136,13 @@ export class GcsObjects {
         const meta = JSON.parse(fs.readFileSync(path.join(root, bucket, 'objects', f), 'utf8')) as GcsObjectMeta;
         entry.meta.set(meta.name, meta);
       }
-      entry.names = [...entry.meta.keys()].sort();
+      entry.names = [...entry.meta.keys()].sort(byUtf8);
       this.index.set(bucket, entry);
     }
   }
 
   createBucket(name: string, location = 'US-CENTRAL1'): GcsBucketMeta {
-    if (!BUCKET_NAME.test(name) || name.includes('..')) throw new GcsError(400, 'invalid', `Invalid bucket name: '${name}'`);
+    if (!isBucketName(name)) throw new GcsError(400, 'invalid', `Invalid bucket name: '${name}'`);
     if (this.index.has(name)) throw new GcsError(409, 'conflict', 'Your previous request to create the named bucket succeeded and you already own it.');
     const bucket: GcsBucketMeta = { name, timeCreated: new Date().toISOString(), location };
     fs.mkdirSync(path.join(this.root, name, 'objects'), { recursive: true });
@@ -159,7 +179,8 @@ export class GcsObjects {
 
   /** A fresh file to receive an upload (a resumable upload's bytes gather in it across requests). */
   tempFile(): string {
-    const file = path.join(this.root, 'tmp', randomBytes(12).toString('hex'));
+    fs.mkdirSync(this.tmpDir(), { recursive: true });
+    const file = path.join(this.tmpDir(), randomBytes(12).toString('hex'));
     fs.writeFileSync(file, '');
     return file;
   }
@@ -265,7 +286,7 @@ export class GcsObjects {
     let last: string | undefined;
     for (; i < names.length; i++) {
       const name = names[i];
-      if (!name.startsWith(prefix) || (o.endOffset !== undefined && name >= o.endOffset)) break;
+      if (!name.startsWith(prefix) || (o.endOffset !== undefined && byUtf8(name, o.endOffset) >= 0)) break;
       if (items.length + prefixes.length >= o.maxResults) return { items, prefixes, nextAfter: last };
       const cut = o.delimiter ? name.indexOf(o.delimiter, prefix.length) : -1;
       if (cut >= 0) {
@@ -286,6 +307,10 @@ export class GcsObjects {
     const entry = this.index.get(bucket);
     if (!entry) throw new GcsError(404, 'notFound', 'The specified bucket does not exist.');
     return entry;
+  }
+
+  private tmpDir(): string {
+    return path.join(this.root, '.tmp');
   }
 
   private dataPath(bucket: string, name: string): string {

@@ -10,13 +10,11 @@
  *
  * Like Google's own emulators it does not check credentials: it listens on 127.0.0.1 only.
  */
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { checkObjectName, GcsError, GcsObjects, type GcsObjectMeta } from './gcs-objects';
+import { ResumableSessions } from './gcs-resumable';
 import { MultipartError, readMultipartRelated } from './gcs-multipart';
 import { applyServerTimeouts, type ServerTimeouts } from './server-timeouts';
 
@@ -38,15 +36,6 @@ export interface RunningGcsServer {
 
 type Query = Record<string, string | undefined>;
 
-interface UploadSession {
-  bucket: string;
-  name: string;
-  contentType?: string;
-  metadata?: Record<string, string>;
-  ifGenerationMatch?: string;
-  file: string;
-  received: number;
-}
 
 /** The object resource as the JSON API returns it. */
 function objectResource(base: string, m: GcsObjectMeta): object {
@@ -125,6 +114,8 @@ function byteRange(header: string | undefined, size: number): { start: number; e
     end = size - 1;
   } else {
     start = Number(m[1]);
+    // A last byte before the first is not a valid range: ignored, the whole object is sent (RFC 9110).
+    if (m[2] !== '' && Number(m[2]) < start) return undefined;
     end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
   }
   return start > end || start >= size ? 'unsatisfiable' : { start, end };
@@ -139,7 +130,7 @@ export async function startGcsServer(opts: GcsServerOptions): Promise<RunningGcs
       if (!(err instanceof GcsError && err.status === 409)) throw err;
     }
   }
-  const sessions = new Map<string, UploadSession>();
+  const sessions = new ResumableSessions(store);
   const app = Fastify({ logger: false, forceCloseConnections: true });
   applyServerTimeouts(app.server, opts.timeouts);
   // Bodies are streamed by the handlers (uploads go to disk as they arrive), never parsed up front.
@@ -252,15 +243,12 @@ export async function startGcsServer(opts: GcsServerOptions): Promise<RunningGcs
     }
     if (q.uploadType === 'resumable') {
       const body = await readJson(req.raw);
-      const id = randomBytes(16).toString('base64url');
-      sessions.set(id, {
+      const id = sessions.start({
         bucket,
         name: checkObjectName(typeof body.name === 'string' ? body.name : q.name),
         contentType: (typeof body.contentType === 'string' ? body.contentType : undefined) ?? (req.headers['x-upload-content-type'] as string | undefined),
         metadata: stringMap(body.metadata),
         ifGenerationMatch: q.ifGenerationMatch,
-        file: store.tempFile(),
-        received: 0,
       });
       const location = `${base}${req.url.startsWith('/resumable/') ? '/resumable' : ''}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&upload_id=${id}`;
       return reply.code(200).headers({ Location: location, 'X-GUploader-UploadID': id }).send();
@@ -275,48 +263,16 @@ export async function startGcsServer(opts: GcsServerOptions): Promise<RunningGcs
     app.delete<{ Querystring: Query }>(url, cancel);
   }
   async function chunk(req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) {
-    const session = sessions.get(req.query.upload_id ?? '');
-    if (!session) {
-      req.raw.resume();
-      throw new GcsError(404, 'notFound', 'No such upload session (it finished, was cancelled, or never existed).');
-    }
-    const length = Number(req.headers['content-length'] ?? 0);
-    const cr = /^bytes (?:(\d+)-(\d+)|\*)\/(\d+|\*)$/.exec(String(req.headers['content-range'] ?? `bytes 0-${length - 1}/${length}`).trim());
-    if (!cr && length > 0) throw new GcsError(400, 'invalid', `Bad Content-Range ${JSON.stringify(req.headers['content-range'])}.`);
-    const start = cr?.[1] !== undefined ? Number(cr[1]) : session.received;
-    const total = cr && cr[3] !== '*' ? Number(cr[3]) : undefined;
-    if (start > session.received) {
-      req.raw.resume();
-      throw new GcsError(400, 'invalid', `The chunk starts at byte ${start} but only ${session.received} bytes were received.`);
-    }
-    // Bytes the session already has (a client resending after a lost reply) are skipped.
-    let skip = session.received - start;
-    const out = fs.createWriteStream(session.file, { flags: 'a' });
-    await pipeline(req.raw, async function* (source: AsyncIterable<Buffer>) {
-      for await (const chunk of source) {
-        const keep = skip >= chunk.length ? undefined : chunk.subarray(skip);
-        skip = Math.max(0, skip - chunk.length);
-        if (keep) {
-          session.received += keep.length;
-          yield keep;
-        }
-      }
-    }, out);
-    if (total !== undefined && session.received >= total) {
-      sessions.delete(req.query.upload_id!);
-      const meta = await store.commitFile(session.bucket, session.name, session.file, { contentType: session.contentType, metadata: session.metadata, ifGenerationMatch: session.ifGenerationMatch });
-      return objectResource(base, meta);
-    }
+    const range = req.headers['content-range'];
+    const outcome = await sessions.put(req.query.upload_id ?? '', typeof range === 'string' ? range : undefined, Number(req.headers['content-length'] ?? 0), req.raw);
+    if ('done' in outcome) return objectResource(base, outcome.done);
     void reply.code(308);
-    if (session.received > 0) void reply.header('Range', `bytes=0-${session.received - 1}`);
+    if (outcome.received > 0) void reply.header('Range', `bytes=0-${outcome.received - 1}`);
     return reply.send();
   }
   async function cancel(req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) {
-    const session = sessions.get(req.query.upload_id ?? '');
-    if (session) {
-      sessions.delete(req.query.upload_id!);
-      fs.rmSync(session.file, { force: true });
-    }
+    req.raw.resume();
+    sessions.cancel(req.query.upload_id ?? '');
     return reply.code(499).send();
   }
 
@@ -328,7 +284,7 @@ export async function startGcsServer(opts: GcsServerOptions): Promise<RunningGcs
     apiEndpoint: base,
     async close() {
       await app.close();
-      for (const s of sessions.values()) fs.rmSync(s.file, { force: true });
+      sessions.closeAll();
     },
   };
 }
