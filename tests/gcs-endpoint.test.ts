@@ -109,6 +109,12 @@ describe('local Cloud Storage endpoint, official Node client', () => {
     await file.save('first', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
     await assert.rejects(file.save('second', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }), (err: { code?: number }) => err.code === 412);
     assert.equal((await file.download())[0].toString(), 'first');
+    // Reads and deletes take the same precondition: another generation's is refused with 412.
+    const [meta] = await file.getMetadata();
+    const wrong = String(Number(meta.generation) + 1);
+    assert.equal((await raw('GET', `/storage/v1/b/${BUCKET}/o/pre%2Fonce.txt?alt=media&ifGenerationMatch=${wrong}`)).status, 412);
+    assert.equal((await raw('DELETE', `/storage/v1/b/${BUCKET}/o/pre%2Fonce.txt?ifGenerationMatch=${wrong}`)).status, 412);
+    assert.equal((await file.download())[0].toString(), 'first', 'a refused delete deletes nothing');
     await assert.rejects(storage.bucket(BUCKET).file('pre/none').getMetadata(), (err: { code?: number; errors?: Array<{ reason: string }> }) => err.code === 404 && err.errors?.[0].reason === 'notFound');
     const missingBucket = await raw('GET', '/storage/v1/b/no-such-bucket/o');
     assert.equal(missingBucket.status, 404);

@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { CRC32C } from '@google-cloud/storage';
 
 export interface GcsObjectMeta {
@@ -207,7 +207,7 @@ export class GcsObjects {
     return this.commit(bucket, name, tmp, hash.result(), opts);
   }
 
-  /** Stores a finished temp file (a resumable upload's) as the object. */
+  /** Stores a finished temp file (a resumable upload's) as the object: read once to hash it, then renamed into place. */
   async commitFile(
     bucket: string,
     name: string,
@@ -215,13 +215,13 @@ export class GcsObjects {
     opts: { contentType?: string; metadata?: Record<string, string>; ifGenerationMatch?: string } = {},
   ): Promise<GcsObjectMeta> {
     const hash = hashing();
-    const out = this.tempFile();
     try {
-      await pipeline(fs.createReadStream(tmp), hash, fs.createWriteStream(out));
-    } finally {
+      await pipeline(fs.createReadStream(tmp), hash, new Writable({ write: (_chunk, _enc, done) => done() }));
+    } catch (err) {
       fs.rmSync(tmp, { force: true });
+      throw err;
     }
-    return this.commit(bucket, name, out, hash.result(), opts);
+    return this.commit(bucket, name, tmp, hash.result(), opts);
   }
 
   private commit(
@@ -265,9 +265,14 @@ export class GcsObjects {
     }
   }
 
-  delete(bucket: string, name: string): void {
+  /** `ifGenerationMatch`: delete only that generation (GCS's precondition). */
+  delete(bucket: string, name: string, ifGenerationMatch?: string): void {
     const entry = this.entry(bucket);
-    if (!entry.meta.has(name)) throw new GcsError(404, 'notFound', `No such object: ${bucket}/${name}`);
+    const meta = entry.meta.get(name);
+    if (!meta) throw new GcsError(404, 'notFound', `No such object: ${bucket}/${name}`);
+    if (ifGenerationMatch !== undefined && ifGenerationMatch !== meta.generation) {
+      throw new GcsError(412, 'conditionNotMet', 'At least one of the pre-conditions you specified did not hold.');
+    }
     entry.meta.delete(name);
     entry.names.splice(lowerBound(entry.names, name), 1);
     fs.rmSync(this.dataPath(bucket, name), { force: true });

@@ -177,6 +177,9 @@ export async function startGcsServer(opts: GcsServerOptions): Promise<RunningGcs
   async function getObject(req: FastifyRequest<{ Params: { bucket: string }; Querystring: Query }>, reply: FastifyReply, media: boolean) {
     const meta = store.get(req.params.bucket, objectNameOf(req.raw.url ?? ''));
     if (req.query.generation && req.query.generation !== meta.generation) throw new GcsError(404, 'notFound', `No such object: ${meta.bucket}/${meta.name}#${req.query.generation}`);
+    if (req.query.ifGenerationMatch !== undefined && req.query.ifGenerationMatch !== meta.generation) {
+      throw new GcsError(412, 'conditionNotMet', 'At least one of the pre-conditions you specified did not hold.');
+    }
     if (!media && req.query.alt !== 'media') return objectResource(base, meta);
     const size = Number(meta.size);
     const range = byteRange(req.headers.range, size);
@@ -202,8 +205,8 @@ export async function startGcsServer(opts: GcsServerOptions): Promise<RunningGcs
   }
   app.get<{ Params: { bucket: string }; Querystring: Query }>('/storage/v1/b/:bucket/o/*', (req, reply) => getObject(req, reply, false));
   app.get<{ Params: { bucket: string }; Querystring: Query }>('/download/storage/v1/b/:bucket/o/*', (req, reply) => getObject(req, reply, true));
-  app.delete<{ Params: { bucket: string } }>('/storage/v1/b/:bucket/o/*', async (req, reply) => {
-    store.delete(req.params.bucket, objectNameOf(req.raw.url ?? ''));
+  app.delete<{ Params: { bucket: string }; Querystring: Query }>('/storage/v1/b/:bucket/o/*', async (req, reply) => {
+    store.delete(req.params.bucket, objectNameOf(req.raw.url ?? ''), req.query.ifGenerationMatch);
     return reply.code(204).send();
   });
 
