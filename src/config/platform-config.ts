@@ -1,6 +1,6 @@
 /** The `platforms:` part of an experiment config: each platform's storage and inference target, parsed with clear errors. */
 import { parseCodec } from './codec';
-import type { InferenceTargetConfig, PlatformConfig, StorageTargetConfig } from './targets';
+import { VERTEX_ENDPOINT_NAME, type InferenceTargetConfig, type PlatformConfig, type StorageTargetConfig } from './targets';
 import { ConfigError, type Field } from './validate';
 
 /** A platform as written in the config: a full definition, or a platform of the local stack. */
@@ -119,8 +119,7 @@ function parseInference(f: Field): InferenceTargetConfig {
       type,
       ...codec,
       endpoint: f.child('endpoint').string({
-        // Segments of letters, digits, - and _ only: anything else (#, ?, spaces) would change the URL.
-        pattern: /^projects\/[A-Za-z0-9_-]+\/locations\/[a-z0-9-]+\/endpoints\/[A-Za-z0-9_-]+$/,
+        pattern: VERTEX_ENDPOINT_NAME,
         patternHint: 'the endpoint resource name projects/PROJECT/locations/LOCATION/endpoints/ID',
       }),
       ...(f.child('method').present ? { method } : {}),

@@ -76,6 +76,12 @@ export interface HttpTargetConfig {
   headers?: Record<string, string>;
 }
 
+/**
+ * A Vertex AI endpoint's resource name, projects/{project}/locations/{location}/endpoints/{id}:
+ * segments of letters, digits, - and _ only (anything else, #, ? or a space, would change the URL).
+ */
+export const VERTEX_ENDPOINT_NAME = /^projects\/([A-Za-z0-9_-]+)\/locations\/([a-z0-9-]+)\/endpoints\/([A-Za-z0-9_-]+)$/;
+
 export interface VertexTargetConfig {
   type: 'vertex';
   /** Default `vertex` for :predict (instances/predictions), `cloudbench` for :rawPredict. */

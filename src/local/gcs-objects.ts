@@ -46,6 +46,18 @@ export class GcsError extends Error {
   }
 }
 
+/** What an upload sets besides its bytes; `ifGenerationMatch` is GCS's precondition (0: the object must not exist yet). */
+export interface StoreOptions {
+  contentType?: string;
+  metadata?: Record<string, string>;
+  ifGenerationMatch?: string;
+}
+
+/** GCS's answer when an `ifGenerationMatch` precondition does not hold. */
+export function conditionNotMet(): GcsError {
+  return new GcsError(412, 'conditionNotMet', 'At least one of the pre-conditions you specified did not hold.');
+}
+
 export interface ListOptions {
   prefix?: string;
   delimiter?: string;
@@ -179,7 +191,6 @@ export class GcsObjects {
 
   /** A fresh file to receive an upload (a resumable upload's bytes gather in it across requests). */
   tempFile(): string {
-    fs.mkdirSync(this.tmpDir(), { recursive: true });
     const file = path.join(this.tmpDir(), randomBytes(12).toString('hex'));
     fs.writeFileSync(file, '');
     return file;
@@ -187,36 +198,23 @@ export class GcsObjects {
 
   /**
    * Stores `body` as the object, replacing any earlier generation; the bytes go to a temp file
-   * first and are renamed into place, so a reader never sees half an object. `ifGenerationMatch`
-   * is GCS's precondition (0: the object must not exist yet).
+   * first and are renamed into place, so a reader never sees half an object.
    */
-  async put(
-    bucket: string,
-    name: string,
-    body: Readable,
-    opts: { contentType?: string; metadata?: Record<string, string>; ifGenerationMatch?: string } = {},
-  ): Promise<GcsObjectMeta> {
+  put(bucket: string, name: string, body: Readable, opts: StoreOptions = {}): Promise<GcsObjectMeta> {
     const tmp = this.tempFile();
-    const hash = hashing();
-    try {
-      await pipeline(body, hash, fs.createWriteStream(tmp));
-    } catch (err) {
-      fs.rmSync(tmp, { force: true });
-      throw err;
-    }
-    return this.commit(bucket, name, tmp, hash.result(), opts);
+    return this.hashThenCommit(bucket, name, tmp, body, fs.createWriteStream(tmp), opts);
   }
 
   /** Stores a finished temp file (a resumable upload's) as the object: read once to hash it, then renamed into place. */
-  async commitFile(
-    bucket: string,
-    name: string,
-    tmp: string,
-    opts: { contentType?: string; metadata?: Record<string, string>; ifGenerationMatch?: string } = {},
-  ): Promise<GcsObjectMeta> {
+  commitFile(bucket: string, name: string, tmp: string, opts: StoreOptions = {}): Promise<GcsObjectMeta> {
+    return this.hashThenCommit(bucket, name, tmp, fs.createReadStream(tmp), new Writable({ write: (_chunk, _enc, done) => done() }), opts);
+  }
+
+  /** Hashes `source` on its way to `sink` (the temp file, or nowhere when it is already there), then commits `tmp`. */
+  private async hashThenCommit(bucket: string, name: string, tmp: string, source: Readable, sink: Writable, opts: StoreOptions): Promise<GcsObjectMeta> {
     const hash = hashing();
     try {
-      await pipeline(fs.createReadStream(tmp), hash, new Writable({ write: (_chunk, _enc, done) => done() }));
+      await pipeline(source, hash, sink);
     } catch (err) {
       fs.rmSync(tmp, { force: true });
       throw err;
@@ -224,19 +222,11 @@ export class GcsObjects {
     return this.commit(bucket, name, tmp, hash.result(), opts);
   }
 
-  private commit(
-    bucket: string,
-    name: string,
-    tmp: string,
-    hashes: { md5Hash: string; crc32c: string; size: number },
-    opts: { contentType?: string; metadata?: Record<string, string>; ifGenerationMatch?: string },
-  ): GcsObjectMeta {
+  private commit(bucket: string, name: string, tmp: string, hashes: { md5Hash: string; crc32c: string; size: number }, opts: StoreOptions): GcsObjectMeta {
     try {
       const entry = this.entry(bucket);
       const existing = entry.meta.get(name);
-      if (opts.ifGenerationMatch !== undefined && opts.ifGenerationMatch !== (existing?.generation ?? '0')) {
-        throw new GcsError(412, 'conditionNotMet', 'At least one of the pre-conditions you specified did not hold.');
-      }
+      if (opts.ifGenerationMatch !== undefined && opts.ifGenerationMatch !== (existing?.generation ?? '0')) throw conditionNotMet();
       const now = new Date().toISOString();
       // Microseconds since the epoch, as GCS's generations are; strictly increasing.
       this.lastGeneration = Math.max(this.lastGeneration + 1, Date.now() * 1000);
@@ -270,9 +260,7 @@ export class GcsObjects {
     const entry = this.entry(bucket);
     const meta = entry.meta.get(name);
     if (!meta) throw new GcsError(404, 'notFound', `No such object: ${bucket}/${name}`);
-    if (ifGenerationMatch !== undefined && ifGenerationMatch !== meta.generation) {
-      throw new GcsError(412, 'conditionNotMet', 'At least one of the pre-conditions you specified did not hold.');
-    }
+    if (ifGenerationMatch !== undefined && ifGenerationMatch !== meta.generation) throw conditionNotMet();
     entry.meta.delete(name);
     entry.names.splice(lowerBound(entry.names, name), 1);
     fs.rmSync(this.dataPath(bucket, name), { force: true });

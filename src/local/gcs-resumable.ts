@@ -11,14 +11,11 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { GcsError, type GcsObjectMeta, type GcsObjects } from './gcs-objects';
+import { GcsError, type GcsObjectMeta, type GcsObjects, type StoreOptions } from './gcs-objects';
 
-export interface SessionTarget {
+export interface SessionTarget extends StoreOptions {
   bucket: string;
   name: string;
-  contentType?: string;
-  metadata?: Record<string, string>;
-  ifGenerationMatch?: string;
 }
 
 interface Session extends SessionTarget {

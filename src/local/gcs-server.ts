@@ -13,7 +13,8 @@
 import { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { checkObjectName, GcsError, GcsObjects, type GcsObjectMeta } from './gcs-objects';
+import { checkObjectName, conditionNotMet, GcsError, GcsObjects, type GcsObjectMeta } from './gcs-objects';
+import { readBody } from './http-io';
 import { ResumableSessions } from './gcs-resumable';
 import { MultipartError, readMultipartRelated } from './gcs-multipart';
 import { applyServerTimeouts, type ServerTimeouts } from './server-timeouts';
@@ -35,7 +36,6 @@ export interface RunningGcsServer {
 }
 
 type Query = Record<string, string | undefined>;
-
 
 /** The object resource as the JSON API returns it. */
 function objectResource(base: string, m: GcsObjectMeta): object {
@@ -80,14 +80,9 @@ function objectNameOf(rawUrl: string): string {
 
 /** Reads a small JSON request body (bucket insert, resumable start); empty is `{}`. */
 async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new GcsError(400, 'invalid', 'The JSON body is too large.');
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  const body = await readBody(req, limit);
+  if (body.buffer === undefined) throw new GcsError(400, 'invalid', 'The JSON body is too large.');
+  const text = body.buffer.toString('utf8').trim();
   if (!text) return {};
   try {
     const value = JSON.parse(text) as unknown;
@@ -177,9 +172,7 @@ export async function startGcsServer(opts: GcsServerOptions): Promise<RunningGcs
   async function getObject(req: FastifyRequest<{ Params: { bucket: string }; Querystring: Query }>, reply: FastifyReply, media: boolean) {
     const meta = store.get(req.params.bucket, objectNameOf(req.raw.url ?? ''));
     if (req.query.generation && req.query.generation !== meta.generation) throw new GcsError(404, 'notFound', `No such object: ${meta.bucket}/${meta.name}#${req.query.generation}`);
-    if (req.query.ifGenerationMatch !== undefined && req.query.ifGenerationMatch !== meta.generation) {
-      throw new GcsError(412, 'conditionNotMet', 'At least one of the pre-conditions you specified did not hold.');
-    }
+    if (req.query.ifGenerationMatch !== undefined && req.query.ifGenerationMatch !== meta.generation) throw conditionNotMet();
     if (!media && req.query.alt !== 'media') return objectResource(base, meta);
     const size = Number(meta.size);
     const range = byteRange(req.headers.range, size);

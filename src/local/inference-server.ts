@@ -11,13 +11,12 @@ import http from 'node:http';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { clientGone, headerValue, readBody, sendJson, sha256 } from './http-io';
 import type { AddressInfo } from 'node:net';
-import type { ScoringResponse } from '../protocol/scoring';
-import { ImageDecodeError, type DetectionResult } from './detector';
+import { ImageDecodeError } from './detector';
 import type { AutoscalePolicy } from './autoscale-policy';
-import { createInferencePool, InferencePoolError } from './inference-pool';
+import { createInferencePool } from './inference-pool';
 import { serverTimeouts, type ServerTimeouts } from './server-timeouts';
 import { createSigV4Verifier } from './sigv4-verify';
-import type { Scorer } from './scorer';
+import { isUnavailable, toScoringResponse, type Scorer } from './scorer';
 import { createVertexHandler, isVertexPath, type VertexProtocolOptions } from './vertex-protocol';
 
 export interface InferenceServerOptions {
@@ -174,7 +173,7 @@ export function createInferenceRequestHandler(
         ...instanceHeader(result.instance),
       });
     } catch (err) {
-      if (err instanceof InferencePoolError && (err.code === 'PoolClosed' || err.code === 'NoWorkers')) {
+      if (isUnavailable(err)) {
         return fail(503, 'ServiceUnavailable', { message: 'The endpoint is shutting down or has no healthy instance.' });
       }
       // Whatever the container answers with a non-2xx status comes back from SageMaker as 424
@@ -224,7 +223,7 @@ export function createInferenceRequestHandler(
       sendJson(res, 200, toScoringResponse(scorer.model, result), { ...headers, ...instanceHeader(result.instance) });
     } catch (err) {
       if (err instanceof ImageDecodeError) return fail(400, err.code, err.message);
-      if (err instanceof InferencePoolError && (err.code === 'PoolClosed' || err.code === 'NoWorkers')) {
+      if (isUnavailable(err)) {
         return fail(503, 'ServiceUnavailable', 'The deployment is shutting down or has no healthy instance.');
       }
       fail(500, 'ModelError', `Inference failed: ${(err as Error).message}`);
@@ -269,10 +268,6 @@ export function createInferenceRequestHandler(
       sendJson(res, 500, { message: `Internal error: ${(err as Error).message}` }, { 'x-amzn-ErrorType': 'InternalFailure' });
     });
   };
-}
-
-function toScoringResponse(model: string, r: DetectionResult & { instances?: number }): ScoringResponse {
-  return { detections: r.detections, model, inferenceMs: r.inferenceMs, ...(r.instances !== undefined ? { instances: r.instances } : {}) };
 }
 
 /** Which worker answered: lets tests and benchmarks see the instances at work. */

@@ -10,9 +10,8 @@
 import type http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { ImageDecodeError } from './detector';
-import { InferencePoolError } from './inference-pool';
 import { clientGone, headerValue, readBody, sendJson, sha256 } from './http-io';
-import type { Scorer } from './scorer';
+import { isUnavailable, toScoringResponse, type Scorer } from './scorer';
 
 export interface VertexProtocolOptions {
   project: string;
@@ -54,13 +53,12 @@ export function createVertexHandler(opts: VertexProtocolOptions, scorer: Scorer)
 
   /** One image through the detector, in the container's own response shape. */
   async function detect(image: Buffer, res: http.ServerResponse): Promise<object> {
-    const r = await scorer.detect(image, clientGone(res));
-    return { detections: r.detections, model: scorer.model, inferenceMs: r.inferenceMs, ...(r.instances !== undefined ? { instances: r.instances } : {}) };
+    return toScoringResponse(scorer.model, await scorer.detect(image, clientGone(res)));
   }
 
   function failFromError(res: http.ServerResponse, err: unknown): void {
     if (err instanceof ImageDecodeError) return fail(res, 400, `The model server rejected the instance: ${err.message}`);
-    if (err instanceof InferencePoolError && (err.code === 'PoolClosed' || err.code === 'NoWorkers')) return fail(res, 503, 'The service is currently unavailable.');
+    if (isUnavailable(err)) return fail(res, 503, 'The service is currently unavailable.');
     fail(res, 500, `Internal error encountered: ${(err as Error).message}`);
   }
 

@@ -25,24 +25,15 @@ export interface DeadlineAgents {
 
 type AddRequest = (req: http.ClientRequest, options: unknown) => void;
 
-export interface DeadlineAgentOptions {
-  /**
-   * When a response body breaks, also fail the streams it is piped into. node-fetch 2 (under the
-   * Google storage client) pipes the response into its own body stream and, on Node ≥ 14, never
-   * learns that a Content-Length body ended early: the call would wait forever.
-   */
-  failPipedBodies?: boolean;
-}
-
 /** Agents whose requests outside any measured call (housekeeping: list, delete, …) get `defaults`. */
-export function createDeadlineAgents(defaults: RequestTimeouts, agentOptions: DeadlineAgentOptions = {}): DeadlineAgents {
+export function createDeadlineAgents(defaults: RequestTimeouts): DeadlineAgents {
   const options = { keepAlive: true };
   const httpAgent = new http.Agent(options);
   const httpsAgent = new https.Agent(options);
   for (const agent of [httpAgent, httpsAgent]) {
     const original = (agent as unknown as { addRequest: AddRequest }).addRequest.bind(agent);
     (agent as unknown as { addRequest: AddRequest }).addRequest = (req, opts) => {
-      watchAttempt(req, currentCall(), defaults, agentOptions.failPipedBodies === true);
+      watchAttempt(req, currentCall(), defaults);
       original(req, opts);
     };
   }
@@ -61,7 +52,7 @@ export function createDeadlineAgents(defaults: RequestTimeouts, agentOptions: De
  * One HTTP attempt: counts it, arms its deadlines, ends it when the call's signal aborts (adapters
  * whose SDK is not handed the signal rely on this), and notes a transport failure on the call.
  */
-function watchAttempt(req: http.ClientRequest, call: CallState | undefined, defaults: RequestTimeouts, failPipedBodies: boolean): void {
+function watchAttempt(req: http.ClientRequest, call: CallState | undefined, defaults: RequestTimeouts): void {
   const limits = call?.timeouts ?? defaults;
   if (call) {
     call.attempts += 1;
@@ -132,14 +123,19 @@ function watchAttempt(req: http.ClientRequest, call: CallState | undefined, defa
     res.once('close', () => {
       if (!res.complete) {
         note({ code: 'ECONNRESET', message: 'connection closed while receiving the response body' });
-        if (failPipedBodies) failPipes(res);
+        failPipes(res);
       }
       settle();
     });
   });
 }
 
-/** Ends with an error every stream the broken response was piped into (Readable keeps them in its state). */
+/**
+ * Ends with an error every stream the broken response was piped into (Readable keeps them in its
+ * state): `pipe` does not pass on a source's error, so such a stream would wait for an end that
+ * never comes. node-fetch 2 (under the Google storage client) pipes the response into its own body
+ * stream and, on Node ≥ 14, never learns that a Content-Length body ended early.
+ */
 function failPipes(res: http.IncomingMessage): void {
   const pipes = (res as unknown as { _readableState?: { pipes?: unknown } })._readableState?.pipes;
   for (const dest of Array.isArray(pipes) ? pipes : []) {

@@ -34,7 +34,7 @@ function installTeenyAgents(): void {
   const storageDir = path.dirname(require.resolve('@google-cloud/storage'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { pool } = require(require.resolve('teeny-request/build/src/agents', { paths: [storageDir] })) as { pool: Map<string, unknown> };
-  const agents = createDeadlineAgents(DEFAULT_TIMEOUTS, { failPipedBodies: true });
+  const agents = createDeadlineAgents(DEFAULT_TIMEOUTS);
   for (const agent of [agents.http, agents.https]) agent.destroy = () => undefined;
   pool.set('http:forever', agents.http);
   pool.set('https:forever', agents.https);

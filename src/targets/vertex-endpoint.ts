@@ -6,16 +6,15 @@
  * POST client as Azure ML (json-post-endpoint.ts), with the Vertex codec around :predict.
  */
 import { GoogleAuth, OAuth2Client } from 'google-auth-library';
-import type { VertexTargetConfig } from '../config/targets';
+import { VERTEX_ENDPOINT_NAME, type VertexTargetConfig } from '../config/targets';
 import { createCodec } from '../protocol/codecs';
 import { createJsonPostEndpoint } from './json-post-endpoint';
 import type { AdapterOptions, InferenceEndpoint } from './types';
 
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
-export const VERTEX_ENDPOINT_NAME = /^projects\/([^/]+)\/locations\/([^/]+)\/endpoints\/([^/:]+)$/;
 
 /** Where the endpoint's region serves the API: https://{location}-aiplatform.googleapis.com. */
-export function vertexApiEndpoint(endpoint: string): string {
+function vertexApiEndpoint(endpoint: string): string {
   const location = VERTEX_ENDPOINT_NAME.exec(endpoint)?.[2];
   if (!location) throw new Error(`vertex endpoint must be projects/{project}/locations/{location}/endpoints/{id}, got ${JSON.stringify(endpoint)}`);
   return `https://${location}-aiplatform.googleapis.com`;
