@@ -8,6 +8,7 @@ export { UserError } from './errors';
 export type * from './targets/types';
 export type * from './config/targets';
 export type { Detection, ScoringResponse } from './protocol/scoring';
+export { boxIoU } from './protocol/scoring';
 
 // Targets: storage and inference adapters, built from config
 export { createS3Store } from './targets/s3-store';
@@ -60,7 +61,8 @@ export { AUTOSCALE_DEFAULTS, type AutoscalePolicy } from './local/autoscale-poli
 export { describeLoadStep } from './cli/load-progress';
 export { resolvePlatforms } from './experiment/platforms';
 export { listRuns, type RunListing } from './experiment/run-list';
-export { RunIntegrityError, type ReadRunOptions } from './experiment/run-store';
+export { RunIntegrityError, readSealedBatchRows, type ReadRunOptions } from './experiment/run-store';
+export { readManifest } from './experiment/run-folder';
 export { readRun, readRunSummary, type RunData, type RunSummaryData, type RequestStoreKind } from './experiment/run-reader';
 export { sealRunFolder, type SealResult } from './experiment/request-store/seal-run';
 export { PARQUET_COLUMNS, PARTITION_COLUMNS } from './experiment/request-store/parquet-schema';

@@ -3,7 +3,7 @@
  * (the runner's own adapters), the answers side by side, and where they disagree — a box one
  * platform found that no box of another matches (same label, IoU at least the threshold).
  */
-import { createInferenceEndpoint, type Detection, type InferenceEndpoint, type PlatformConfig } from '../index';
+import { boxIoU, createInferenceEndpoint, type Detection, type InferenceEndpoint, type PlatformConfig } from '../index';
 
 export interface PlatformAnswer {
   platform: string;
@@ -27,20 +27,11 @@ export interface DetectAnswer {
   answers: PlatformAnswer[];
 }
 
-export function iou(a: Detection['box'], b: Detection['box']): number {
-  const w = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const h = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const inter = w * h;
-  const area = (r: Detection['box']) => Math.max(0, r[2] - r[0]) * Math.max(0, r[3] - r[1]);
-  const union = area(a) + area(b) - inter;
-  return union > 0 ? inter / union : 0;
-}
-
 /** Boxes of `mine` that some other successful answer has no match for (same label, IoU ≥ threshold), and which answers. */
 function unmatchedOf(mine: PlatformAnswer, all: PlatformAnswer[], threshold: number): PlatformAnswer['unmatched'] {
   const others = all.filter((a) => a !== mine && a.ok);
   return mine.detections
-    .map((d, index) => ({ index, missedBy: others.filter((o) => !o.detections.some((x) => x.label === d.label && iou(x.box, d.box) >= threshold)).map((o) => o.platform) }))
+    .map((d, index) => ({ index, missedBy: others.filter((o) => !o.detections.some((x) => x.label === d.label && boxIoU(x.box, d.box) >= threshold)).map((o) => o.platform) }))
     .filter((u) => u.missedBy.length > 0);
 }
 

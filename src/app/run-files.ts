@@ -6,11 +6,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
-import { batchPoints, batchSeriesSpec, listRuns, renderSvg, type BatchRow, type RunListing } from '../index';
+import { batchPoints, batchSeriesSpec, listRuns, readManifest, readSealedBatchRows, renderSvg, type BatchRow, type RunListing } from '../index';
 
 /** Files of a run folder the app serves, with their content types. */
-export const RUN_FILES: Record<string, string> = {
+const RUN_FILES: Record<string, string> = {
   'report.html': 'text/html; charset=utf-8',
   'report.pdf': 'application/pdf',
   'manifest.json': 'application/json',
@@ -50,11 +49,9 @@ export class RunFolders {
     return dir && fs.existsSync(path.join(dir, 'manifest.json')) ? dir : null;
   }
 
-  /** Status, platforms and plan of one run, from its manifest alone (what a live stream re-reads every second). */
-  state(id: string): { status: string; platforms: string[]; plannedBatches: number } | null {
-    const dir = this.dirOf(id);
-    if (!dir) return null;
-    const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { status: string; config: { platforms: object }; plannedBatches: number };
+  /** Status, platforms and plan of a run folder (from `dirOf`), from its manifest alone: what a live stream re-reads every second. */
+  state(dir: string): { status: string; platforms: string[]; plannedBatches: number } {
+    const m = readManifest(dir);
     return { status: m.status, platforms: Object.keys(m.config.platforms), plannedBatches: m.plannedBatches };
   }
 
@@ -68,22 +65,9 @@ export class RunFolders {
   }
 }
 
-/** The batch rows written so far (batches.csv is small: one line per platform × batch); a line still being written is left for the next read. */
+/** The batch rows written so far (none before batches.csv exists); a torn last line of a live run is left for the next read. */
 export function batchRowsOf(dir: string): BatchRow[] {
-  const file = path.join(dir, 'batches.csv');
-  if (!fs.existsSync(file)) return [];
-  const text = fs.readFileSync(file, 'utf8');
-  const whole = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
-  if (whole.trim() === '') return [];
-  const num = (v: string) => (v === '' ? null : Number(v));
-  const records = parse(whole, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
-  return records.map((o) => ({
-    ...o,
-    batch: Number(o.batch), warmup: o.warmup === 'true', images: Number(o.images), bytes: Number(o.bytes), mib: Number(o.mib),
-    uploadS: num(o.uploadS), downloadS: num(o.downloadS), inferenceS: num(o.inferenceS),
-    uploadSPerMiB: num(o.uploadSPerMiB), downloadSPerMiB: num(o.downloadSPerMiB), inferenceSPerMiB: num(o.inferenceSPerMiB),
-    throughputMiBps: num(o.throughputMiBps), requests: Number(o.requests), failures: Number(o.failures), retried: Number(o.retried),
-  }) as unknown as BatchRow);
+  return fs.existsSync(path.join(dir, 'batches.csv')) ? readSealedBatchRows(dir) : [];
 }
 
 /** The report's per-batch series figure of what a run has written so far, as SVG (null before its first batch). */

@@ -12,10 +12,10 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { analysisOf, verdictLine, type PlatformConfig } from '../index';
+import { analysisOf, sniffContentType, verdictLine, type PlatformConfig } from '../index';
 import { DetectService } from './detect-service';
 import { batchRowsOf, progressChart, RunFolders } from './run-files';
-import { sampleNames, samplePath, sniffImage } from './samples';
+import { sampleNames, samplePath } from './samples';
 
 export interface AppOptions {
   platforms: Record<string, PlatformConfig>;
@@ -35,7 +35,7 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-export const DEFAULT_MAX_UPLOAD = 6 * 1024 * 1024;
+const DEFAULT_MAX_UPLOAD = 6 * 1024 * 1024;
 const PUBLIC_DIR = path.resolve(__dirname, '..', '..', 'app', 'public');
 const PAGES: Record<string, string> = { '/': 'detect.html', '/runs': 'runs.html' };
 const ASSETS: Record<string, string> = { '/app.css': 'text/css', '/common.js': 'text/javascript', '/detect.js': 'text/javascript', '/runs.js': 'text/javascript' };
@@ -107,7 +107,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim();
     if (!/^image\//i.test(type) && type.toLowerCase() !== 'application/octet-stream') return fail(reply, 415, 'send the image bytes as image/jpeg or image/png');
     if (!Buffer.isBuffer(body) || body.length === 0) return fail(reply, 400, 'no image: send the image bytes as the request body');
-    const kind = sniffImage(body);
+    // What the bytes are, whatever the request claims.
+    const kind = sniffContentType(body);
     if (!kind) return fail(reply, 415, 'that is not a JPEG or PNG image');
     const names = (req.query.platforms ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     if (names.length === 0) return fail(reply, 400, 'choose at least one platform');
@@ -164,8 +165,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     const tick = async () => {
       if (closed) return;
       try {
-        const state = runs.state(req.params.id);
-        if (!state) return stop();
+        const state = runs.state(dir);
         const rows = batchRowsOf(dir);
         if (rows.length !== sent || state.status !== status) {
           sent = rows.length;

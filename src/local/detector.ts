@@ -11,7 +11,7 @@ import path from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfConverter from '@tensorflow/tfjs-converter';
 import type SharpModule from 'sharp';
-import type { Detection } from '../protocol/scoring';
+import { boxIoU, type Detection } from '../protocol/scoring';
 import { COCO_LABELS, cocoLabel } from '../protocol/coco-labels';
 
 export const DETECTOR_MODEL_NAME = 'mb3-centernet-coco80';
@@ -235,7 +235,7 @@ export function postProcess(rows: Float32Array, o: PostProcessOptions): Detectio
   const kept: typeof candidates = [];
   for (const c of candidates) {
     if (kept.length >= o.maxDetections) break;
-    if (kept.every((k) => iou(k.box, c.box) <= o.iouThreshold)) kept.push(c);
+    if (kept.every((k) => boxIoU(k.box, c.box) <= o.iouThreshold)) kept.push(c);
   }
 
   const sx = o.width / INPUT_SIZE;
@@ -252,15 +252,6 @@ export function postProcess(rows: Float32Array, o: PostProcessOptions): Detectio
       round(clamp(k.box[3] * sy, o.height), 1),
     ],
   }));
-}
-
-function iou(a: Box, b: Box): number {
-  const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  const area = (r: Box) => Math.max(0, r[2] - r[0]) * Math.max(0, r[3] - r[1]);
-  return inter / (area(a) + area(b) - inter);
 }
 
 function round(v: number, digits: number): number {

@@ -14,6 +14,16 @@ export interface Detection {
   box: [number, number, number, number];
 }
 
+/** Intersection over union of two boxes [x1, y1, x2, y2] (0 when they do not overlap). */
+export function boxIoU(a: Detection['box'], b: Detection['box']): number {
+  const w = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
+  const h = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+  const inter = w * h;
+  const area = (r: Detection['box']) => Math.max(0, r[2] - r[0]) * Math.max(0, r[3] - r[1]);
+  const union = area(a) + area(b) - inter;
+  return union > 0 ? inter / union : 0;
+}
+
 /** The JSON body the local endpoints answer with (and what adapters parse). */
 export interface ScoringResponse {
   detections: Detection[];
@@ -35,15 +45,24 @@ export class InvalidResponseError extends Error {
 
 export type ParseResult = { ok: true; value: ScoringResponse } | { ok: false; error: string };
 
-export function parseScoringResponse(text: string): ParseResult {
-  let json: unknown;
+/** The response text as JSON, or why it is not. */
+export function parseJsonText(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
-    json = JSON.parse(text);
+    return { ok: true, value: JSON.parse(text) };
   } catch {
     return { ok: false, error: `response is not JSON: ${snippet(text)}` };
   }
+}
+
+export function parseScoringResponse(text: string): ParseResult {
+  const json = parseJsonText(text);
+  return json.ok ? scoringFromJson(json.value) : json;
+}
+
+/** A scoring response from parsed JSON (a codec that has already parsed the answer hands over the part that is one). */
+export function scoringFromJson(json: unknown): ParseResult {
   if (!isObject(json) || !Array.isArray(json.detections)) {
-    return { ok: false, error: `response has no "detections" array: ${snippet(text)}` };
+    return { ok: false, error: `response has no "detections" array: ${snippet(JSON.stringify(json) ?? String(json))}` };
   }
   const bad = json.detections.findIndex((d) => !isDetection(d));
   if (bad >= 0) return { ok: false, error: `detections[${bad}] is not {label, classId, score, box[4]}` };
