@@ -5,7 +5,7 @@
  * test separates the platforms, cold starts, model time vs overhead, and figure data.
  */
 import type { LoadConfig } from '../config/load';
-import { LatencyHistogram } from '../schema/latency-histogram';
+import { LatencyHistogram, SIGNIFICANT_DIGITS } from '../schema/latency-histogram';
 import type { LoadStepRow, PercentileSet } from '../schema/load-records';
 import { INFERENCES_PER_QUOTE, SECONDS_PER_HOUR } from './cost-model';
 import { fisherExactTwoSided } from './fisher-exact';
@@ -215,7 +215,7 @@ function loadMethods(c: LoadConfig): string {
     `Each rate step excludes its first ${c.step.warmupS} s and lasts at least ${c.step.minDurationS} s and ${c.step.minRequests} measured requests, whichever is longer. ` +
     `A step meets the target when its corrected p${c.slo.percentile} ≤ ${c.slo.ms} ms over successful requests and at most ${(c.errorTolerance * 100).toFixed(1)} % of its requests failed; ` +
     `${c.earlyStop ? 'it stops early once the target can no longer be met. ' : ''}Capacity is the highest rate meeting the target with every lower rate meeting it too. ` +
-    'Percentiles come from HDR histograms (3 significant digits); whether a step meets the target is decided from the exact count of requests over it. ' +
+    `Percentiles come from HDR histograms (${SIGNIFICANT_DIGITS} significant digits); whether a step meets the target is decided from the exact count of requests over it. ` +
     "A platform wins on capacity only where it met the target at a rate the other missed and Fisher's exact test on their shares of requests over target or failed at that rate is significant " +
     '(when the runner-up stopped early there, the test sees the requests up to the stop, which makes it somewhat liberal).'
   );

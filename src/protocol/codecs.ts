@@ -16,7 +16,7 @@
 import { COCO_LABELS } from './coco-labels';
 import { imageSize } from './image-size';
 import { readPath } from './json-path';
-import { parseScoringResponse, snippet, type Detection, type ParseResult } from './scoring';
+import { parseJsonText, parseScoringResponse, scoringFromJson, type Detection, type ParseResult } from './scoring';
 
 export type BoxFormat = 'xyxy' | 'xywh' | 'cxcywh';
 
@@ -57,19 +57,21 @@ export interface Codec {
 
 const classIdOf = (label: string) => COCO_LABELS.indexOf(label);
 
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false, error: `response is not JSON: ${snippet(text)}` };
-  }
+/** The image's size, read from its header at most once however many boxes ask (null: neither JPEG nor PNG). */
+function sizeOnce(image: Buffer): () => ReturnType<typeof imageSize> {
+  let read = false;
+  let size: ReturnType<typeof imageSize>;
+  return () => {
+    if (!read) [size, read] = [imageSize(image), true];
+    return size;
+  };
 }
 
-function toPixels(nums: number[], format: BoxFormat, normalized: boolean, image: Buffer): [number, number, number, number] | string {
+function toPixels(nums: number[], format: BoxFormat, normalized: boolean, imageSizeOf: () => ReturnType<typeof imageSize>): [number, number, number, number] | string {
   if (nums.length !== 4 || nums.some((v) => typeof v !== 'number' || !Number.isFinite(v))) return `a box must be 4 numbers, got ${JSON.stringify(nums).slice(0, 60)}`;
   let [a, b, c, d] = nums;
   if (normalized) {
-    const size = imageSize(image);
+    const size = imageSizeOf();
     if (!size) return 'normalised boxes need the image size, and the image is neither JPEG nor PNG';
     [a, b, c, d] = [a * size.width, b * size.height, c * size.width, d * size.height];
   }
@@ -92,9 +94,10 @@ function decodeVertex(json: unknown, image: Buffer): ParseResult {
       return { ok: false, error: 'predictions[0] has displayNames but no confidences and bboxes of the same length' };
     }
     const out: Detection[] = [];
+    const size = sizeOnce(image);
     for (let i = 0; i < displayNames.length; i++) {
       const bb = bboxes[i] as number[];
-      const box = Array.isArray(bb) && bb.length === 4 ? toPixels([bb[0], bb[2], bb[1], bb[3]], 'xyxy', true, image) : 'bboxes[i] must be [xMin, xMax, yMin, yMax]';
+      const box = Array.isArray(bb) && bb.length === 4 ? toPixels([bb[0], bb[2], bb[1], bb[3]], 'xyxy', true, size) : 'bboxes[i] must be [xMin, xMax, yMin, yMax]';
       if (typeof box === 'string') return { ok: false, error: `predictions[0].bboxes[${i}]: ${box}` };
       out.push({ label: String(displayNames[i]), classId: classIdOf(String(displayNames[i])), score: Number(confidences[i]), box });
     }
@@ -103,12 +106,12 @@ function decodeVertex(json: unknown, image: Buffer): ParseResult {
   // A custom container that answers cloudbench's own response inside the Vertex envelope: its
   // model time and instance count are kept (the report splits latency into model and overhead).
   if (first && !Array.isArray(first) && Array.isArray((first as { detections?: unknown }).detections)) {
-    const full = parseScoringResponse(JSON.stringify(first));
+    const full = scoringFromJson(first);
     if (!full.ok) return { ok: false, error: `predictions[0]: ${full.error}` };
     return { ok: true, value: { ...full.value, model: full.value.model !== 'unknown' ? full.value.model : model } };
   }
   // A list of cloudbench detections, per prediction or as the predictions themselves.
-  const inner = parseScoringResponse(JSON.stringify({ detections: Array.isArray(first) ? first : predictions.value }));
+  const inner = scoringFromJson({ detections: Array.isArray(first) ? first : predictions.value });
   return inner.ok ? ok(inner.value.detections, model) : { ok: false, error: `predictions: ${inner.error}` };
 }
 
@@ -139,7 +142,7 @@ function decodeTorchserve(json: unknown): ParseResult {
       return { ok: false, error: `[${i}] is not {"<label>": [x1, y1, x2, y2], "score": s}: ${JSON.stringify(r).slice(0, 120)}` };
     }
     const [label, box] = entries[0] as [string, number[]];
-    const px = toPixels(box, 'xyxy', false, Buffer.alloc(0));
+    const px = toPixels(box, 'xyxy', false, () => null);
     if (typeof px === 'string') return { ok: false, error: `[${i}].${label}: ${px}` };
     out.push({ label, classId: classIdOf(label), score, box: px });
   }
@@ -147,11 +150,12 @@ function decodeTorchserve(json: unknown): ParseResult {
 }
 
 /** Detections through a field mapping; an error names the path or field that did not match. */
-export function decodeMapped(json: unknown, m: FieldMapping, image: Buffer): ParseResult {
+function decodeMapped(json: unknown, m: FieldMapping, image: Buffer): ParseResult {
   const list = readPath(json, m.detections);
   if (!list.ok) return { ok: false, error: `detections ${m.detections}: ${list.error}` };
   if (!Array.isArray(list.value)) return { ok: false, error: `detections ${m.detections} is not a list` };
   const out: Detection[] = [];
+  const size = sizeOnce(image);
   for (const [i, d] of list.value.entries()) {
     const field = (path: string) => readPath(d, path);
     const label = field(m.label);
@@ -162,7 +166,7 @@ export function decodeMapped(json: unknown, m: FieldMapping, image: Buffer): Par
     const bad = parts.find((p) => !p.ok);
     if (bad && !bad.ok) return { ok: false, error: `detection ${i}: box ${bad.error}` };
     const nums = (typeof m.box === 'string' ? (parts[0] as { value: unknown }).value : parts.map((p) => (p as { value: unknown }).value)) as number[];
-    const box = Array.isArray(nums) ? toPixels(nums, m.boxFormat, m.normalized, image) : 'box is not a list';
+    const box = Array.isArray(nums) ? toPixels(nums, m.boxFormat, m.normalized, size) : 'box is not a list';
     if (typeof box === 'string') return { ok: false, error: `detection ${i}: ${box}` };
     const name = typeof label.value === 'number' ? (COCO_LABELS[label.value] ?? String(label.value)) : String(label.value);
     out.push({ label: name, classId: typeof label.value === 'number' ? label.value : classIdOf(name), score: score.value, box });
@@ -182,14 +186,14 @@ export function createCodec(config: CodecConfig = { type: 'cloudbench' }): Codec
         type: config.type,
         encode: (image) => ({ body: Buffer.from(JSON.stringify({ instances: [{ b64: image.toString('base64') }] })), contentType: 'application/json' }),
         decode: (text, image) => {
-          const json = parseJson(text);
+          const json = parseJsonText(text);
           return json.ok ? decodeVertex(json.value, image) : json;
         },
       };
     case 'yolov8':
     case 'torchserve': {
       const decodeJson = config.type === 'yolov8' ? decodeYolov8 : decodeTorchserve;
-      return { type: config.type, encode: imageIn, decode: (text) => { const json = parseJson(text); return json.ok ? decodeJson(json.value) : json; } };
+      return { type: config.type, encode: imageIn, decode: (text) => { const json = parseJsonText(text); return json.ok ? decodeJson(json.value) : json; } };
     }
     case 'jsonpath':
       return {
@@ -197,7 +201,7 @@ export function createCodec(config: CodecConfig = { type: 'cloudbench' }): Codec
         encode: (image, contentType) =>
           config.request === 'base64-json' ? { body: Buffer.from(JSON.stringify({ [config.base64Field]: image.toString('base64') })), contentType: 'application/json' } : imageIn(image, contentType),
         decode: (text, image) => {
-          const json = parseJson(text);
+          const json = parseJsonText(text);
           return json.ok ? decodeMapped(json.value, config, image) : json;
         },
       };

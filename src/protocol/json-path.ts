@@ -22,11 +22,16 @@ export function parsePath(path: string): PathStep[] {
   return steps;
 }
 
+// A codec reads the same few paths for every detection of every answer: each is parsed once.
+const parsed = new Map<string, PathStep[]>();
+
 /** The value at `path`, or an error naming the first step that found nothing. */
 export function readPath(value: unknown, path: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  let steps = parsed.get(path);
+  if (!steps) parsed.set(path, (steps = parsePath(path)));
   let at: unknown = value;
   let walked = '$';
-  for (const step of parsePath(path)) {
+  for (const step of steps) {
     const next = typeof step === 'number' ? (Array.isArray(at) ? at[step] : undefined) : at && typeof at === 'object' && !Array.isArray(at) ? (at as Record<string, unknown>)[step] : undefined;
     const shown = typeof step === 'number' ? `${walked}[${step}]` : `${walked}.${step}`;
     if (next === undefined) {

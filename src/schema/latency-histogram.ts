@@ -60,9 +60,13 @@ export class LatencyHistogram {
     return this.h.totalCount;
   }
 
-  /** The value at percentile p (0–100), ms: the smallest recorded value with at least p % at or below it. */
+  /**
+   * The value at percentile p (0–100), ms: the smallest recorded value with at least p % at or
+   * below it. HdrHistogram reads it as the top of its bucket, which can pass the largest value
+   * recorded by up to 0.1 %: never more than that maximum (which it keeps exactly).
+   */
   at(p: number): number {
-    return this.h.getValueAtPercentile(p) / 1000;
+    return Math.min(this.h.getValueAtPercentile(p), this.h.maxValue) / 1000;
   }
 
   summary(): LatencySummary | null {

@@ -90,7 +90,7 @@ class Fifo<T> {
 /** How often the early-stop rule and the progress line are looked at, ms. */
 const TICK_MS = 250;
 /** Within this long of a send the dispatcher polls the clock instead of sleeping on a timer. */
-const SPIN_MS = 1.5;
+export const SPIN_MS = 1.5;
 /** The schedule starts this long after the step is set up, so its first request is not born late. */
 const LEAD_MS = 5;
 

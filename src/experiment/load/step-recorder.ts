@@ -151,7 +151,8 @@ export class StepRecorder {
       .map(([t, b]) => ({ t, completed: b.completed, failed: b.failed, p99Ms: b.completed ? b.hist.at(99) : null, instances: b.instances }));
     const valueAtSlo = this.corrected.count ? this.corrected.at(this.slo.percentile) : null;
     const ok = this.corrected.count;
-    // HDR reads a percentile as the top of its bucket, which can pass the exact maximum by up to 0.1 %: clamp.
+    // The histograms keep whole microseconds (their percentiles never pass their own maximum): the
+    // row carries the exact maximum, and no percentile above it.
     const exactMax = (set: PercentileSet | null, max: number | null) =>
       set && max !== null ? { ...set, max, p50: Math.min(set.p50, max), p90: Math.min(set.p90, max), p99: Math.min(set.p99, max) } : set;
     // From the exact counts, not the histogram's value (which is the top of a bucket up to 0.1 %
