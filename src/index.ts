@@ -61,7 +61,7 @@ export { AUTOSCALE_DEFAULTS, type AutoscalePolicy } from './local/autoscale-poli
 export { describeLoadStep } from './cli/load-progress';
 export { resolvePlatforms } from './experiment/platforms';
 export { listRuns, type RunListing } from './experiment/run-list';
-export { RunIntegrityError, readSealedBatchRows, type ReadRunOptions } from './experiment/run-store';
+export { RunIntegrityError, type ReadRunOptions } from './experiment/run-store';
 export { readManifest } from './experiment/run-folder';
 export { readRun, readRunSummary, type RunData, type RunSummaryData, type RequestStoreKind } from './experiment/run-reader';
 export { sealRunFolder, type SealResult } from './experiment/request-store/seal-run';

@@ -6,7 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { batchPoints, batchSeriesSpec, listRuns, readManifest, readSealedBatchRows, renderSvg, type BatchRow, type RunListing } from '../index';
+import { parse } from 'csv-parse/sync';
+import { batchPoints, batchSeriesSpec, listRuns, readManifest, renderSvg, type BatchRow, type RunListing } from '../index';
 
 /** Files of a run folder the app serves, with their content types. */
 const RUN_FILES: Record<string, string> = {
@@ -65,9 +66,27 @@ export class RunFolders {
   }
 }
 
-/** The batch rows written so far (none before batches.csv exists); a torn last line of a live run is left for the next read. */
+/**
+ * The batch rows written so far (batches.csv is small: one line per platform × batch); a line
+ * still being written is left for the next read. Its own strict parse, not readSealedBatchRows:
+ * that one tolerates what it cannot read in a live run, and a damaged file must end the stream
+ * with a message instead of showing no progress forever.
+ */
 export function batchRowsOf(dir: string): BatchRow[] {
-  return fs.existsSync(path.join(dir, 'batches.csv')) ? readSealedBatchRows(dir) : [];
+  const file = path.join(dir, 'batches.csv');
+  if (!fs.existsSync(file)) return [];
+  const text = fs.readFileSync(file, 'utf8');
+  const whole = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+  if (whole.trim() === '') return [];
+  const num = (v: string) => (v === '' ? null : Number(v));
+  const records = parse(whole, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  return records.map((o) => ({
+    ...o,
+    batch: Number(o.batch), warmup: o.warmup === 'true', images: Number(o.images), bytes: Number(o.bytes), mib: Number(o.mib),
+    uploadS: num(o.uploadS), downloadS: num(o.downloadS), inferenceS: num(o.inferenceS),
+    uploadSPerMiB: num(o.uploadSPerMiB), downloadSPerMiB: num(o.downloadSPerMiB), inferenceSPerMiB: num(o.inferenceSPerMiB),
+    throughputMiBps: num(o.throughputMiBps), requests: Number(o.requests), failures: Number(o.failures), retried: Number(o.retried),
+  }) as unknown as BatchRow);
 }
 
 /** The report's per-batch series figure of what a run has written so far, as SVG (null before its first batch). */
