@@ -98,14 +98,24 @@ describe('Ctrl-C in the CLI', () => {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-sigint2-'));
     const cli = spawnCli(['run', '--config', writeConfig(outDir), '--local'], env);
     let stdout = '';
+    let stderr = '';
     cli.stdout!.on('data', (d) => (stdout += d));
-    const exited = new Promise<number | null>((r) => cli.once('exit', (code) => r(code)));
+    cli.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => cli.once('exit', (code, signal) => r({ code, signal })));
     await waitUntil(() => sealed(outDir) >= 1, 120_000, 'a sealed batch');
     cli.kill('SIGINT');
     await waitUntil(() => stdout.includes('Interrupted:'), 10_000, 'the first interrupt to be seen');
     const second = Date.now();
     cli.kill('SIGINT');
-    assert.equal(await exited, 1);
+    const { code, signal } = await exited;
+    // Exit code 1, except in the process's last ~20 ms: after its final line, Node tears down its
+    // worker threads with signal handling already given back to the default, so a Ctrl-C landing
+    // there ends it by SIGINT (exit status 130 in a shell). Its work is done by then; the line that
+    // says how to resume must already be out.
+    if (code !== 1) {
+      assert.equal(signal, 'SIGINT', `exit code ${code}, signal ${signal}; stderr: ${stderr}`);
+      assert.match(stderr, /interrupted; .* Continue with: cloudbench run --resume /, `killed by SIGINT before its last line; stderr: ${stderr}`);
+    }
     assert.ok(Date.now() - second < 5000, `exit took ${Date.now() - second} ms after the second Ctrl-C`);
     const dir = onlyRun(outDir);
     await assertResumable(dir);
