@@ -16,6 +16,7 @@
  *
  * Memory: the three decoded photos (~1 MB each) plus the images in flight (GENERATION_CONCURRENCY).
  */
+import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -346,7 +347,8 @@ export async function synthesizeDataset(opts: SynthesizeOptions): Promise<Synthe
   await forEachLimit(indexes, GENERATION_CONCURRENCY, async (index) => {
     const bytes = await renderImage(photos, seed, index);
     const name = syntheticImageName(index);
-    const partial = path.join(dir, `.${name}.partial`);
+    // Per process: several clients sharing one cache (shards on one machine) may write the same image at once.
+    const partial = path.join(dir, `.${name}.${process.pid}-${randomBytes(4).toString('hex')}.partial`);
     await fsp.writeFile(partial, bytes);
     await fsp.rename(partial, path.join(dir, name));
     totalBytes += bytes.length;
@@ -408,7 +410,10 @@ export async function prepareSyntheticDataset(config: SyntheticDatasetConfig, op
       totalBytes: result.totalBytes,
       libvips: sharp.versions.vips,
     };
-    await fsp.writeFile(path.join(dir, COMPLETE_MARKER), JSON.stringify(done, null, 2) + '\n');
+    // Renamed into place: another process checking the cache never reads half a marker.
+    const partialMarker = path.join(dir, `${COMPLETE_MARKER}.${process.pid}-${randomBytes(4).toString('hex')}.partial`);
+    await fsp.writeFile(partialMarker, JSON.stringify(done, null, 2) + '\n');
+    await fsp.rename(partialMarker, path.join(dir, COMPLETE_MARKER));
   }
   return dir;
 }
