@@ -77,6 +77,7 @@ export function createProgressRenderer(stream: NodeJS.WriteStream, opts: { live?
           started = Date.now();
           log(
             `${e.resumed ? 'Resuming' : 'Starting'} run ${e.runId}: ${e.platforms.join(', ')} × ${e.batches} batches` +
+              (e.shard ? ` (shard ${e.shard.index} of ${e.shard.count}: every batch b with b mod ${e.shard.count} = ${e.shard.index}, ${e.steps / e.platforms.length} per platform)` : '') +
               (e.resumed ? ` (${e.stepsDone} of ${e.steps} platform-batches already done)` : ''),
           );
           log(`Results: ${e.dir}`);
@@ -95,6 +96,9 @@ export function createProgressRenderer(stream: NodeJS.WriteStream, opts: { live?
           stepsDone = e.stepsDone;
           errors += e.row.failures;
           log(`[${e.stepsDone}/${e.steps}] ${e.row.platform} batch ${e.row.batch + 1}/${batches}: ${describeBatch(e.row)}`);
+          break;
+        case 'shard-wait':
+          log(`Waiting ${(e.ms / 1000).toFixed(1)} s for the shared start at ${e.startAt}…`);
           break;
         case 'warning':
           log(`warning: ${e.message}`);

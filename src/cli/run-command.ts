@@ -13,6 +13,8 @@ import {
 import { UserError } from '../errors';
 import { ensureWritableDir } from '../durable-files';
 import { readManifest } from '../experiment/run-folder';
+import { parseResultsUrl, type ResultsLocation } from '../experiment/results-location';
+import { checkRunId, parseShard, parseStartAt, type ShardSpec } from '../experiment/shard';
 import type { RunResult } from '../experiment/runner';
 import { BATCH_METRICS } from '../schema/metrics';
 import { summarizeBatches } from '../analysis/batch-summary';
@@ -36,6 +38,44 @@ export interface RunCommandOptions extends LoadFlags {
   hints?: boolean;
   /** With --local and no --config: fields of the local demo config to change (the demo's load scenario). */
   demo?: Parameters<typeof localDemoConfig>[0];
+  shard?: string;
+  startAt?: string;
+  runId?: string;
+  resultsTo?: string;
+}
+
+interface ScaleOut {
+  shard?: ShardSpec & { group: string };
+  startAt?: Date;
+  runId?: string;
+  results?: ResultsLocation;
+}
+
+/** --shard, --start-at, --run-id, --results-to: checked before anything starts. */
+function scaleOutFromFlags(o: RunCommandOptions): ScaleOut {
+  const runId = o.runId !== undefined ? checkRunId(o.runId) : undefined;
+  if (o.resume && (o.runId !== undefined || o.startAt !== undefined)) throw new UserError('--resume continues a run as it was: leave out --run-id and --start-at');
+  const spec = o.shard !== undefined ? parseShard(o.shard) : undefined;
+  return {
+    // Shards without a shared --run-id get one each; merge then names the merged run afresh.
+    shard: spec ? { ...spec, group: runId ?? load.runStore().newRunId() } : undefined,
+    startAt: o.startAt !== undefined ? parseStartAt(o.startAt) : undefined,
+    runId,
+    results: o.resultsTo !== undefined ? parseResultsUrl(o.resultsTo) : undefined,
+  };
+}
+
+/** Uploads the run folder where --results-to says (the pod's disk goes when it ends). */
+async function uploadResults(dir: string, results: ResultsLocation, write: (s: string) => void): Promise<void> {
+  const manifest = readManifest(dir);
+  const group = manifest.shard?.group ?? manifest.runId;
+  write(`Uploading the run folder to ${results.url}…`);
+  try {
+    const up = await load.resultsStore().uploadRunFolder(dir, results, group);
+    write(`Uploaded ${up.files} files (${(up.bytes / 2 ** 20).toFixed(1)} MiB) to ${up.url}`);
+  } catch (err) {
+    throw new UserError(`the run folder ${dir} is saved here but could not be uploaded: ${(err as Error).message}`);
+  }
 }
 
 /** A run to resume: a folder, or a run id in the output folder (--out, else the config's outDir, else reports). */
@@ -104,6 +144,7 @@ export function printSummary(result: RunResult, write: (s: string) => void): voi
 /** Runs an experiment as the CLI does; used by `run` and `demo`. */
 export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
   const { config, resumeDir } = chooseConfig(o);
+  const scaleOut = scaleOutFromFlags(o);
   const autoscale = autoscaleFromFlags(o);
   const needsStack = usesLocalStack(config);
   if (autoscale && !o.local) throw new UserError('--autoscale scales the local stack\'s endpoints: add --local');
@@ -126,8 +167,12 @@ export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
       stack = await startLocalStack({ instances: o.instances, ...(autoscale ? { autoscale } : {}) });
     }
     // The runner handles Ctrl-C: the first stops after the requests in flight, a second aborts them.
-    const result = await load.runner().runExperiment({ config, local: stack?.config, resumeDir, onEvent: (e) => progress.onEvent(e) });
+    const result = await load.runner().runExperiment({
+      config, local: stack?.config, resumeDir, onEvent: (e) => progress.onEvent(e),
+      shard: scaleOut.shard, startAt: scaleOut.startAt, runId: scaleOut.runId,
+    });
     progress.close();
+    if (scaleOut.results) await uploadResults(result.dir, scaleOut.results, (s) => human.write(`${s}\n`));
     printSummary(result, (s) => human.write(`${s}\n`));
     printFailures(result, (s) => human.write(`${s}\n`));
     human.write(`\nRun folder: ${result.dir}\n`);
@@ -141,6 +186,8 @@ export async function runFromCli(o: RunCommandOptions): Promise<RunResult> {
   } catch (err) {
     progress.close();
     if (err instanceof load.runner().RunStoppedError) {
+      // What was measured goes up too: the pod's folder is lost when it ends, and merge names the shard as incomplete.
+      if (scaleOut.results) await uploadResults(err.dir, scaleOut.results, (s) => human.write(`${s}\n`)).catch((e: Error) => human.write(`warning: ${e.message}\n`));
       const hint = `cloudbench run --resume ${err.runId}${o.local ? ' --local' : ''}${o.config ? ` --config ${o.config}` : ''}${o.out ? ` --out ${o.out}` : ''}`;
       throw new UserError(`${err.message}. Continue with: ${hint}`);
     }
@@ -167,7 +214,11 @@ export function registerRunCommand(program: Command): void {
     .option('--resume <run>', 'continue an interrupted run after its last complete batch: its folder, or its id (looked for in --out, else the config\'s outDir)')
     .option('--out <dir>', 'where run folders go (default: reports)')
     .option('--instances <n>', 'with --local: detector worker threads behind the local endpoints', instancesOption, 1)
-    .option('--json', 'print {"runId","dir"} as the last line of stdout; progress goes to stderr');
+    .option('--json', 'print {"runId","dir"} as the last line of stdout; progress goes to stderr')
+    .option('--shard <I/N|N>', 'measure shard I of N (I from 0): batches b with b mod N = I, 1/N of every load rate; N alone takes I from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job). Merge the shards with cloudbench merge')
+    .option('--start-at <time>', 'begin measuring at this ISO 8601 instant (after the preflight), so shards on many machines start together; a late start is recorded as lagMs')
+    .option('--run-id <id>', 'the run\'s id (with --shard: the id the shards share; each shard\'s folder is <id>-shard-I-of-N)')
+    .option('--results-to <url>', 'upload the run folder when the run ends to s3://bucket/prefix, az://account/container/prefix or gs://bucket/prefix (under <id>/<folder>/)');
   addAutoscaleOptions(addLoadOptions(cmd), 'with --local: ').action(async (o: RunCommandOptions) => {
     await runFromCli(o);
   });

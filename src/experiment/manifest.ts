@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ExperimentConfig } from '../config/experiment';
 import type { DatasetManifest } from '../datasets/types';
+import type { ShardInfo } from './shard';
 import { VERSION } from '../version';
 
 export type RunStatus = 'running' | 'complete' | 'interrupted' | 'failed';
@@ -46,6 +47,26 @@ export interface RunManifest {
   versions: { cloudbench: string; node: string; packages: Record<string, string> };
   git: { commit: string; dirty: boolean } | null;
   host: { os: string; arch: string; cpus: number; cpuModel: string; memoryGiB: number };
+  /** Present when the run is one shard of a scale-out run (`run --shard`). */
+  shard?: ShardInfo;
+  /** Present when the run was merged from shards (`cloudbench merge`). */
+  merged?: MergedFrom;
+}
+
+/** A merged run's shards, in index order: who measured what, from where, and when they started. */
+export interface MergedFrom {
+  mergedAt: string;
+  shards: Array<ShardInfo & {
+    runId: string;
+    /** Where the shard's folder was read from (a path or an object-store URL). */
+    source: string;
+    batches: number;
+    loadSteps: number;
+    startedAt: string;
+    endedAt: string | null;
+    cloudbench: string;
+    hostDescription: RunManifest['host'];
+  }>;
 }
 
 const MEASURED_PACKAGES = [

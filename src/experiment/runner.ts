@@ -26,6 +26,7 @@ import { gitCommit, hostDescription, versions, type RunManifest } from './manife
 import { platformPrefix } from './object-keys';
 import { checkPlan, planSteps } from './plan';
 import { resolvePlatforms } from './platforms';
+import { describeClient, ownsBatch, shardRunId, waitForStart, type ShardSpec } from './shard';
 import { preflight } from './preflight';
 import { type BatchRow } from '../schema/records';
 import { RunSealing } from './request-store/run-sealing';
@@ -33,12 +34,13 @@ import { appendBatch, FILES, initRunFiles, newRunId, readManifest, readSealedBat
 
 export type RunEvent =
   | { type: 'dataset'; stage: 'generate' | 'hash'; done: number; total: number }
-  | { type: 'start'; runId: string; dir: string; platforms: string[]; batches: number; steps: number; stepsDone: number; resumed: boolean }
+  | { type: 'start'; runId: string; dir: string; platforms: string[]; batches: number; steps: number; stepsDone: number; resumed: boolean; shard?: ShardSpec }
   | { type: 'phase'; platform: string; batch: number; phase: Phase; done: number; total: number; failures: number; bytes: number }
   | { type: 'batch'; row: BatchRow; stepsDone: number; steps: number }
   | { type: 'cleanup'; platform: string; deleted: number }
   | { type: 'interrupt'; stage: InterruptStage }
   | { type: 'warning'; message: string }
+  | { type: 'shard-wait'; startAt: string; ms: number }
   | { type: 'end'; status: RunManifest['status'] }
   | LoadEvent;
 
@@ -56,7 +58,14 @@ export interface RunOptions {
   abortSignal?: AbortSignal;
   /** Stop cleanly on SIGINT/SIGTERM (Ctrl-C, a Jupyter kernel interrupt) while the run lasts. Default true. */
   handleSignals?: boolean;
+  /** Measure shard `index` of `count` (shard.ts); the run id is then shardRunId(group, …). A resumed run keeps its own shard. */
+  shard?: ShardSpec & { group: string };
+  /** Begin measuring at this instant (after the preflight), every time counting from it: the shards' shared start. */
+  startAt?: Date;
 }
+
+/** A shard that begins more than this after the shared start says so (its lag is recorded whatever it is). */
+const LATE_START_MS = 250;
 
 export interface RunResult {
   runId: string;
@@ -166,6 +175,9 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
       if (manifest.dataset.sha256 !== dataset.sha256) {
         throw new UserError(`cannot resume ${runId}: the dataset differs (sha256 ${manifest.dataset.sha256.slice(0, 12)}… vs ${dataset.sha256.slice(0, 12)}…)`);
       }
+      if (o.shard && (manifest.shard?.index !== o.shard.index || manifest.shard?.count !== o.shard.count)) {
+        throw new UserError(`cannot resume ${runId} as shard ${o.shard.index}/${o.shard.count}: it is ${manifest.shard ? `shard ${manifest.shard.index}/${manifest.shard.count}` : 'not a shard'} (leave out --shard to resume it as it was)`);
+      }
       const repair = repairForResume(dir, manifest);
       done = repair.done;
       loadSealed = repairLoadForResume(dir, runId);
@@ -174,7 +186,7 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
       manifest.endedAt = null;
       manifest.sessions.push({ startedAt: sessionStart, endedAt: null, stepsDone: 0, timeouts: config.timeouts, retry: config.retry });
     } else {
-      runId = o.runId ?? newRunId();
+      runId = o.shard ? shardRunId(o.shard.group, o.shard) : (o.runId ?? newRunId());
       dir = path.resolve(config.outDir, runId);
       if (fs.existsSync(path.join(dir, FILES.manifest))) throw new UserError(`run folder ${dir} already exists`);
       initRunFiles(dir);
@@ -194,6 +206,9 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
         versions: versions(),
         git: gitCommit(),
         host: hostDescription(),
+        ...(o.shard
+          ? { shard: { index: o.shard.index, count: o.shard.count, group: o.shard.group, startAt: o.startAt?.toISOString() ?? null, lagMs: null, ...describeClient() } }
+          : {}),
       };
     }
     manifest.platforms = describePlatforms(config, clients);
@@ -206,11 +221,13 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
   const session = manifest.sessions[manifest.sessions.length - 1];
   const sealing = await RunSealing.start(dir, runId, !!o.resumeDir, (message) => emitEvent({ type: 'warning', message }));
 
-  const steps = planSteps(platformNames, plan.plannedBatches, config.order, config.seed);
+  // A shard measures its own batches, in the order the whole run would (shard.ts).
+  const shard = manifest.shard;
+  const steps = planSteps(platformNames, plan.plannedBatches, config.order, config.seed).filter((s) => ownsBatch(shard, s.batch));
   let stepsDone = steps.filter((s) => done.has(stepKey(s.platform, s.batch))).length;
-  emitEvent({ type: 'start', runId, dir, platforms: platformNames, batches: plan.plannedBatches, steps: steps.length, stepsDone, resumed: !!o.resumeDir });
+  emitEvent({ type: 'start', runId, dir, platforms: platformNames, batches: plan.plannedBatches, steps: steps.length, stepsDone, resumed: !!o.resumeDir, ...(shard ? { shard: { index: shard.index, count: shard.count } } : {}) });
 
-  const t0 = performance.now();
+  let t0 = performance.now();
   const failures = { count: 0, examples: [] as FailedRequest[] };
   let status: RunManifest['status'] = 'complete';
   let stopError: RunStoppedError | undefined;
@@ -229,6 +246,18 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
       if (stop.aborted) break;
       // Not measured: the first Ctrl-C ends it at once.
     await preflight(name, clients[name], config.phases, `${platformPrefix(config.keyPrefix, runId, name)}preflight`, stop);
+    }
+    // The shared start: every shard's clock counts from the same instant (a resumed shard does not wait again).
+    if (o.startAt && !o.resumeDir && !stop.aborted) {
+      const started = await waitForStart(o.startAt, stop, (ms) => emitEvent({ type: 'shard-wait', startAt: o.startAt!.toISOString(), ms }));
+      t0 = started.originMono;
+      if (manifest.shard) {
+        manifest.shard.lagMs = Math.round(started.lagMs);
+        writeManifest(dir, manifest);
+      }
+      if (started.lagMs > LATE_START_MS) {
+        emitEvent({ type: 'warning', message: `started ${(started.lagMs / 1000).toFixed(1)} s after the shared start ${o.startAt.toISOString()} (recorded in the manifest as lagMs)` });
+      }
     }
     measuring = true;
     for (const step of steps) {
@@ -253,7 +282,7 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
     }
     if (config.load && !stop.aborted) {
       loadSealed = await runLoadScenario({
-        runId, dir, load: config.load, seed: config.seed, items, sealed: loadSealed, t0, stop, abort,
+        runId, dir, load: config.load, seed: config.seed, items, sealed: loadSealed, t0, stop, abort, shard,
         endpoints: Object.fromEntries(platformNames.map((n) => [n, clients[n].endpoint])),
         emit: emitEvent,
         warn: (message) => emitEvent({ type: 'warning', message }),

@@ -7,12 +7,16 @@
 import type { Arrival } from '../../config/load';
 import { mulberry32 } from '../../random';
 
-/** Offsets from the step's origin, ms, one per call; the n-th offset is the same for a seed whatever was drawn before. */
-export function arrivalOffsets(arrival: Arrival, rateRps: number, seed: number): () => number {
+/**
+ * Offsets from the step's origin, ms, one per call; the n-th offset is the same for a seed whatever
+ * was drawn before. `phase` (0 ≤ phase < 1) shifts constant arrivals by that part of a gap: shard I
+ * of N at rate r/N with phase I/N interleaves with the others into one even schedule at rate r.
+ */
+export function arrivalOffsets(arrival: Arrival, rateRps: number, seed: number, phase = 0): () => number {
   const gapMs = 1000 / rateRps;
   if (arrival === 'constant') {
     let n = 0;
-    return () => n++ * gapMs;
+    return () => (n++ + phase) * gapMs;
   }
   const rnd = mulberry32(seed >>> 0);
   let t = 0;

@@ -10,6 +10,7 @@ import type { ImageItem } from '../../datasets/types';
 import type { LoadRequestRow, LoadStepRow } from '../../schema/load-records';
 import type { InferenceEndpoint } from '../../targets/types';
 import { planSteps } from '../plan';
+import { shardSeed, shardStep, type ShardSpec } from '../shard';
 import { stepSeed } from './arrival-schedule';
 import { ImageFeed } from './image-feed';
 import { runLoadStep, type StepProgress } from './load-step';
@@ -34,6 +35,8 @@ export interface LoadScenarioContext {
   t0: number;
   stop: AbortSignal;
   abort: AbortSignal;
+  /** This client's share of every rate step (shard.ts); the cold-start probe is one request from every shard. */
+  shard?: ShardSpec;
   emit(event: LoadEvent): void;
   warn(message: string): void;
 }
@@ -75,8 +78,9 @@ export async function runLoadScenario(ctx: LoadScenarioContext): Promise<LoadSte
   const orders = planSteps(platforms, rates.length + 1, 'interleaved', (ctx.seed ^ 0x10ad) >>> 0);
   const orderOf = (round: number) => orders.filter((s) => s.batch === round).map((s) => s.platform);
 
-  const measure = async (platform: string, step: number, rate: number, counts: { warmup: number; measured: number; lengthBy: LoadStepRow['lengthBy'] }) => {
-    const seed = stepSeed(ctx.seed, step);
+  const measure = async (platform: string, step: number, fullRate: number, fullCounts: { warmup: number; measured: number; lengthBy: LoadStepRow['lengthBy'] }) => {
+    const { rate, counts } = step < 0 ? { rate: fullRate, counts: fullCounts } : shardStep(ctx.shard, fullRate, fullCounts);
+    const seed = shardSeed(ctx.shard, stepSeed(ctx.seed, step));
     const requestRows: LoadRequestRow[] = [];
     const measured = await runLoadStep(
       {
@@ -84,6 +88,7 @@ export async function runLoadScenario(ctx: LoadScenarioContext): Promise<LoadSte
         runId: ctx.runId, platform, step, rateRps: rate, load: step < 0 ? { ...load, earlyStop: false } : load, endpoint: ctx.endpoints[platform],
         feed: new ImageFeed(ctx.items, seed), seed, t0: ctx.t0, sink: (r) => requestRows.push(r),
         stop: ctx.stop, abort: ctx.abort, onProgress: (progress) => ctx.emit({ type: 'load-progress', progress }), cold: step < 0,
+        phase: ctx.shard ? ctx.shard.index / ctx.shard.count : 0,
       },
       counts,
     );

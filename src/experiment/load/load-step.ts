@@ -49,6 +49,8 @@ export interface LoadStepContext {
   onProgress?(p: StepProgress): void;
   /** A cold-start probe: its one request's row says `cold`, not `measured`. */
   cold?: boolean;
+  /** Constant arrivals start this part of a gap late (a shard's place among the others, shard.ts). */
+  phase?: number;
 }
 
 interface Pending {
@@ -99,7 +101,7 @@ export async function runLoadStep(ctx: LoadStepContext, counts: { warmup: number
   const total = counts.warmup + counts.measured;
   const measuredPhase = ctx.cold ? 'cold' : 'measured';
   // A cold probe is one request at the origin: any rate draws that first offset (0).
-  const offset = arrivalOffsets(load.arrival, ctx.cold ? 1 : ctx.rateRps, ctx.seed);
+  const offset = arrivalOffsets(load.arrival, ctx.cold ? 1 : ctx.rateRps, ctx.seed, ctx.cold ? 0 : (ctx.phase ?? 0));
   // The first images are read before the clock starts: a cold disk read must not make the first sends late.
   await ctx.feed.ready();
   const origin = performance.now() + LEAD_MS;

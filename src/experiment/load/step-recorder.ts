@@ -38,11 +38,11 @@ function percentileSet(h: LatencyHistogram): PercentileSet | null {
 }
 
 export class StepRecorder {
-  private readonly corrected = LatencyHistogram.create('dense');
-  private readonly naive = LatencyHistogram.create('dense');
-  private readonly lag = LatencyHistogram.create('dense');
-  private readonly model = LatencyHistogram.create('dense');
-  private readonly overhead = LatencyHistogram.create('dense');
+  private readonly corrected: LatencyHistogram;
+  private readonly naive: LatencyHistogram;
+  private readonly lag: LatencyHistogram;
+  private readonly model: LatencyHistogram;
+  private readonly overhead: LatencyHistogram;
   private readonly seconds = new Map<number, Second>();
   private readonly errorCodes: Record<string, number> = {};
   private maxCorrected: number | null = null;
@@ -74,15 +74,23 @@ export class StepRecorder {
     return this.overTargetOk + this.abandonedOverTarget;
   }
 
+  /** `layout`: dense while a live step must keep its schedule, packed for a merge's replay (smaller). */
   constructor(
     private readonly id: StepIdentity,
     private readonly slo: LatencyTarget & { errorTolerance: number },
-  ) {}
+    layout: 'dense' | 'packed' = 'dense',
+  ) {
+    this.corrected = LatencyHistogram.create(layout);
+    this.naive = LatencyHistogram.create(layout);
+    this.lag = LatencyHistogram.create(layout);
+    this.model = LatencyHistogram.create(layout);
+    this.overhead = LatencyHistogram.create(layout);
+  }
 
-  /** Set when the schedule reaches its first measured request, before any is sent. */
-  startMeasuring(originMs: number): void {
+  /** Set when the schedule reaches its first measured request, before any is sent (`at`: its wall time, when replayed by a merge). */
+  startMeasuring(originMs: number, at = new Date()): void {
     this.originMs = originMs;
-    this.measuredFrom = new Date().toISOString();
+    this.measuredFrom = at.toISOString();
   }
 
   /** A measured request left the client (`held`: it waited for an in-flight slot). */

@@ -1,0 +1,177 @@
+/**
+ * Scale-out end to end: three shard processes of one config, each told its index the way a
+ * Kubernetes Indexed Job tells it (JOB_COMPLETION_INDEX) and given one shared start, measure
+ * against one local stack; `cloudbench merge` puts them together; the merged run is accounted
+ * exactly as a single-process run of the same config (every batch once, the same requests, the
+ * same bytes) and its load steps add up the shards' (offered rate summed, percentiles from the
+ * added HDR histograms). Then the refusals, each one line.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { resolvePlatforms, localDemoConfig } from '../src/index';
+import { startLocalStack, type LocalStack } from '../src/local/stack';
+import { readRun } from '../src/experiment/run-reader';
+import { readManifest } from '../src/experiment/run-folder';
+import { readLoadSteps } from '../src/experiment/load/load-store';
+import { LatencyHistogram, SIGNIFICANT_DIGITS } from '../src/schema/latency-histogram';
+import { analyzeRunFolder } from '../src/analysis/analyze-run';
+import { runCli, spawnCli } from './helpers/cli';
+
+const SHARDS = 3;
+const BATCHES = 7;
+const BATCH_SIZE = 2;
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-shards-'));
+const env = { CLOUDBENCH_CACHE_DIR: path.join(work, 'cache') };
+let stack: LocalStack;
+let configFile: string;
+const shardsDir = path.join(work, 'shards');
+let startAt: Date;
+const shardStderr: string[] = [];
+
+function exited(p: ReturnType<typeof spawnCli>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  p.stdout!.on('data', (d) => (stdout += d));
+  p.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => p.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+before(async () => {
+  stack = await startLocalStack();
+  // The stack's endpoints written out, as a config for real clouds would be: every shard process reaches the same stack.
+  const demo = localDemoConfig({ platforms: { aws: 'local:aws', azure: 'local:azure' } });
+  const platforms = resolvePlatforms(demo, stack.config);
+  configFile = path.join(work, 'experiment.json');
+  fs.writeFileSync(configFile, JSON.stringify({
+    name: 'three clients',
+    platforms,
+    dataset: { type: 'synthetic', count: BATCHES * BATCH_SIZE, seed: 4 },
+    batchSize: BATCH_SIZE,
+    warmupBatches: 1,
+    outDir: shardsDir,
+    load: { arrival: 'poisson', rates: [9], slo: { percentile: 99, ms: 5000 }, step: { minDurationS: 2, minRequests: 12, warmupS: 0.4 } },
+  }));
+});
+
+after(async () => {
+  await stack?.stop();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('three shards merged into one run', () => {
+  let merged: string;
+
+  test('three processes with JOB_COMPLETION_INDEX and a shared start each measure their batches', async () => {
+    startAt = new Date(Date.now() + 12_000);
+    const runs = [...Array(SHARDS).keys()].map((i) =>
+      exited(spawnCli(['run', '--config', configFile, '--shard', String(SHARDS), '--start-at', startAt.toISOString(), '--run-id', 'group-1'], { ...env, JOB_COMPLETION_INDEX: String(i) })),
+    );
+    const results = await Promise.all(runs);
+    for (const [i, r] of results.entries()) {
+      assert.equal(r.code, 0, `shard ${i}: ${r.stderr}`);
+      shardStderr.push(r.stderr);
+      assert.match(r.stdout, new RegExp(`shard ${i} of ${SHARDS}: every batch b with b mod ${SHARDS} = ${i}`));
+    }
+    const folders = fs.readdirSync(shardsDir).sort();
+    assert.deepEqual(folders, ['group-1-shard-0-of-3', 'group-1-shard-1-of-3', 'group-1-shard-2-of-3']);
+    const starts: number[] = [];
+    for (const [i, f] of folders.entries()) {
+      const m = readManifest(path.join(shardsDir, f));
+      assert.deepEqual({ index: m.shard!.index, count: m.shard!.count, group: m.shard!.group, startAt: m.shard!.startAt }, { index: i, count: 3, group: 'group-1', startAt: startAt.toISOString() });
+      assert.equal(m.shard!.host, os.hostname());
+      assert.ok(m.shard!.lagMs !== null && m.shard!.lagMs >= 0);
+      const run = await readRun(path.join(shardsDir, f));
+      assert.deepEqual([...new Set(run.batchRows.map((b) => b.batch))].sort(), [...Array(BATCHES).keys()].filter((b) => b % SHARDS === i));
+      // No request is sent before the shared start; times count from it.
+      for (const r of run.requestRows) {
+        assert.ok(r.startedAt >= startAt.getTime() - 5, `${f}: a request at ${new Date(r.startedAt).toISOString()}, before the start`);
+        starts.push(r.startedAt);
+      }
+      assert.ok(Math.min(...run.requestRows.map((r) => r.monoStartMs)) >= 0);
+    }
+  });
+
+  test('merge makes one run accounted as a single process would be', async () => {
+    const out = path.join(work, 'merged');
+    const r = runCli(['merge', shardsDir, '--out', out], env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Merged 3 shards into run group-1: 14 platform-batches, 2 load steps/);
+    merged = path.join(out, 'group-1');
+    const run = await readRun(merged);
+    assert.equal(run.manifest.status, 'complete');
+    assert.equal(run.manifest.merged!.shards.length, 3);
+    // Every platform × batch exactly once, every image once per phase, as one process would.
+    assert.deepEqual(run.batchRows.map((b) => `${b.platform}#${b.batch}`).sort(), ['aws', 'azure'].flatMap((p) => [...Array(BATCHES).keys()].map((b) => `${p}#${b}`)).sort());
+    assert.equal(run.requestRows.length, 2 * BATCHES * BATCH_SIZE * 3);
+    assert.ok(run.requestRows.every((q) => q.run === 'group-1'));
+    assert.deepEqual(run.batchRows.filter((b) => b.warmup).map((b) => b.batch), [0, 0]);
+    const analysis = await analyzeRunFolder(merged);
+    for (const platform of ['aws', 'azure']) {
+      const rows = run.batchRows.filter((b) => b.platform === platform);
+      assert.equal(rows.reduce((s, b) => s + b.images, 0), BATCHES * BATCH_SIZE);
+    }
+    assert.ok(analysis);
+    // analyze and report read it like any other run.
+    assert.equal(runCli(['analyze', merged], env).status, 0);
+  });
+
+  test('a merged load step sums the shards\' rates and takes its percentiles from their added histograms', () => {
+    const shardFolders = fs.readdirSync(shardsDir).sort().map((f) => path.join(shardsDir, f));
+    const shardSteps = shardFolders.map((d) => readLoadSteps(d));
+    const mergedSteps = readLoadSteps(merged);
+    assert.equal(mergedSteps.length, 2);
+    for (const step of mergedSteps) {
+      const parts = shardSteps.map((steps) => steps.find((s) => s.platform === step.platform && s.step === step.step)!);
+      assert.ok(Math.abs(step.rateRps - 9) < 1e-9, `offered ${step.rateRps}`);
+      for (const p of parts) assert.ok(Math.abs(p.rateRps - 3) < 1e-9);
+      assert.equal(step.planned, parts.reduce((s, p) => s + p.planned, 0));
+      assert.equal(step.completed, parts.reduce((s, p) => s + p.completed, 0));
+      const added = LatencyHistogram.decode(parts[0].corrected!.histogram);
+      for (const p of parts.slice(1)) added.add(LatencyHistogram.decode(p.corrected!.histogram));
+      assert.equal(step.corrected!.count, added.count);
+      // Equal to the added histograms' percentiles within their resolution (a decoded histogram
+      // knows its maximum only to its bucket; the merged row keeps the exact one).
+      const within = (a: number, b: number) => Math.abs(a - b) <= b * 10 ** -SIGNIFICANT_DIGITS;
+      for (const p of [50, 90, 99] as const) assert.ok(within(step.corrected![`p${p}`], added.at(p)), `p${p}: ${step.corrected![`p${p}`]} vs ${added.at(p)}`);
+      assert.equal(step.maxCorrectedMs, Math.max(...parts.map((p) => p.maxCorrectedMs!)));
+    }
+  });
+
+  test('refusals, one line each', () => {
+    const folders = fs.readdirSync(shardsDir).sort().map((f) => path.join(shardsDir, f));
+    const refuse = (args: string[], pattern: RegExp) => {
+      const r = runCli(['merge', ...args, '--out', path.join(work, 'refused')], env);
+      assert.equal(r.status, 1, r.stdout);
+      const lines = r.stderr.trim().split('\n').filter((l) => !l.includes('src/ is newer than dist/'));
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], pattern);
+    };
+    refuse([folders[0], folders[2]], /^cloudbench: shard 1 of 3 is missing \(given: 0, 2\)$/);
+    refuse([folders[0], folders[1], folders[2], folders[1]], /^cloudbench: shard 1 of 3 is given twice/);
+    // A different config: the same shard folder with its config hash changed.
+    const other = path.join(work, 'other', 'group-1-shard-2-of-3');
+    fs.cpSync(folders[2], other, { recursive: true });
+    const m = JSON.parse(fs.readFileSync(path.join(other, 'manifest.json'), 'utf8'));
+    fs.writeFileSync(path.join(other, 'manifest.json'), JSON.stringify({ ...m, configHash: 'f'.repeat(64) }));
+    refuse([folders[0], folders[1], other], /^cloudbench: shards of different configs: .* \(config hash [0-9a-f]{12}…\) and .* \(ffffffffffff…\)$/);
+    fs.writeFileSync(path.join(other, 'manifest.json'), JSON.stringify({ ...m, dataset: { ...m.dataset, sha256: 'e'.repeat(64) } }));
+    refuse([folders[0], folders[1], other], /^cloudbench: shards of different datasets/);
+    fs.writeFileSync(path.join(other, 'manifest.json'), JSON.stringify({ ...m, status: 'interrupted' }));
+    refuse([folders[0], folders[1], other], /^cloudbench: shard 2 of 3 \(.*\) is interrupted: finish it with cloudbench run --resume /);
+    // A batch measured twice: shard 2's folder claims a batch of shard 0 as well.
+    const twice = path.join(work, 'twice', 'group-1-shard-2-of-3');
+    fs.cpSync(folders[2], twice, { recursive: true });
+    const shard0 = readManifest(folders[0]);
+    const csv0 = fs.readFileSync(path.join(folders[0], 'batches.csv'), 'utf8').split('\n');
+    const req0 = fs.readFileSync(path.join(folders[0], 'requests.jsonl'), 'utf8').split('\n').filter((l) => l && JSON.parse(l).batch === 0 && JSON.parse(l).platform === 'aws');
+    const id2 = readManifest(twice).runId;
+    fs.appendFileSync(path.join(twice, 'requests.jsonl'), req0.map((l) => `${l.replaceAll(shard0.runId, id2)}\n`).join(''));
+    fs.appendFileSync(path.join(twice, 'batches.csv'), `${csv0.find((l) => l.startsWith(`${shard0.runId},aws,0,`))!.replace(shard0.runId, id2)}\n`);
+    refuse([folders[0], folders[1], twice], /^cloudbench: aws batch 1 is measured twice: by .*shard-0-of-3 and by .*shard-2-of-3$/);
+    refuse([path.join(work, 'cache')], /^cloudbench: no shard run folders found to merge$/);
+    assert.ok(!fs.existsSync(path.join(work, 'refused', 'group-1')), 'a refused merge leaves no merged folder');
+  });
+});
