@@ -18,6 +18,9 @@ import { readManifest } from '../src/experiment/run-folder';
 import { readLoadSteps } from '../src/experiment/load/load-store';
 import { LatencyHistogram, SIGNIFICANT_DIGITS } from '../src/schema/latency-histogram';
 import { analyzeRunFolder } from '../src/analysis/analyze-run';
+import { parseResultsUrl } from '../src/experiment/results-location';
+import { downloadRunFolders, uploadRunFolder } from '../src/experiment/results-store';
+import { startApp } from '../src/app/server';
 import { runCli, spawnCli } from './helpers/cli';
 
 const SHARDS = 3;
@@ -66,14 +69,21 @@ describe('three shards merged into one run', () => {
 
   test('three processes with JOB_COMPLETION_INDEX and a shared start each measure their batches', async () => {
     startAt = new Date(Date.now() + 12_000);
+    // Each pod uploads its folder where --results-to says, with the SDK's own environment settings.
+    const s3 = stack.config.s3;
+    const s3Env = { AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: s3.region };
     const runs = [...Array(SHARDS).keys()].map((i) =>
-      exited(spawnCli(['run', '--config', configFile, '--shard', String(SHARDS), '--start-at', startAt.toISOString(), '--run-id', 'group-1'], { ...env, JOB_COMPLETION_INDEX: String(i) })),
+      exited(spawnCli(
+        ['run', '--config', configFile, '--shard', String(SHARDS), '--start-at', startAt.toISOString(), '--run-id', 'group-1', '--results-to', `s3://${s3.bucket}/results`],
+        { ...env, ...s3Env, JOB_COMPLETION_INDEX: String(i) },
+      )),
     );
     const results = await Promise.all(runs);
     for (const [i, r] of results.entries()) {
       assert.equal(r.code, 0, `shard ${i}: ${r.stderr}`);
       shardStderr.push(r.stderr);
       assert.match(r.stdout, new RegExp(`shard ${i} of ${SHARDS}: every batch b with b mod ${SHARDS} = ${i}`));
+      assert.match(r.stdout, new RegExp(`Uploaded \\d+ files \\(.* MiB\\) to s3://${stack.config.s3.bucket}/results/group-1/group-1-shard-${i}-of-3/`));
     }
     const folders = fs.readdirSync(shardsDir).sort();
     assert.deepEqual(folders, ['group-1-shard-0-of-3', 'group-1-shard-1-of-3', 'group-1-shard-2-of-3']);
@@ -96,13 +106,18 @@ describe('three shards merged into one run', () => {
 
   test('merge makes one run accounted as a single process would be', async () => {
     const out = path.join(work, 'merged');
-    const r = runCli(['merge', shardsDir, '--out', out], env);
+    // Read back from where the pods put them.
+    const s3 = stack.config.s3;
+    const r = runCli(['merge', `s3://${s3.bucket}/results/group-1/`, '--out', out], {
+      ...env, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: s3.region,
+    });
     assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Downloading the shard folders under s3:\/\//);
     assert.match(r.stdout, /Merged 3 shards into run group-1: 14 platform-batches, 2 load steps/);
     merged = path.join(out, 'group-1');
     const run = await readRun(merged);
     assert.equal(run.manifest.status, 'complete');
-    assert.equal(run.manifest.merged!.shards.length, 3);
+    assert.deepEqual(run.manifest.merged!.shards.map((x) => [x.index, x.source]), [0, 1, 2].map((i) => [i, `s3://${s3.bucket}/results/group-1/group-1-shard-${i}-of-3/`]));
     // Every platform × batch exactly once, every image once per phase, as one process would.
     assert.deepEqual(run.batchRows.map((b) => `${b.platform}#${b.batch}`).sort(), ['aws', 'azure'].flatMap((p) => [...Array(BATCHES).keys()].map((b) => `${p}#${b}`)).sort());
     assert.equal(run.requestRows.length, 2 * BATCHES * BATCH_SIZE * 3);
@@ -113,9 +128,28 @@ describe('three shards merged into one run', () => {
       const rows = run.batchRows.filter((b) => b.platform === platform);
       assert.equal(rows.reduce((s, b) => s + b.images, 0), BATCHES * BATCH_SIZE);
     }
-    assert.ok(analysis);
-    // analyze and report read it like any other run.
+    // Per-client figures: three clients, each with the batches the split gave it.
+    const clients = analysis.model.clients!;
+    assert.deepEqual(clients.clients.map((c) => [c.index, c.name, c.platformBatches]), [0, 1, 2].map((i) => [i, os.hostname(), 2 * [...Array(BATCHES).keys()].filter((b) => b % SHARDS === i).length]));
+    assert.equal(clients.startAt, startAt.toISOString());
+    assert.equal(clients.load.length, 2);
+    // analyze, report and the app read it like any other run.
     assert.equal(runCli(['analyze', merged], env).status, 0);
+    const report = runCli(['report', merged, '--format', 'html'], env);
+    assert.equal(report.status, 0, report.stderr);
+    const html = fs.readFileSync(path.join(merged, 'report.html'), 'utf8');
+    assert.match(html, /<h2>Clients<\/h2>/);
+    assert.match(html, /measured by 3 clients at once and merged/);
+    for (const id of ['tab-clients', 'tab-client-metrics', 'tab-client-load']) assert.match(html, new RegExp(`id="${id}"`));
+    const app = await startApp({ platforms: {}, outDir: path.dirname(merged) });
+    try {
+      const { runs } = (await (await fetch(new URL("/api/runs", app.url))).json()) as { runs: Array<{ id: string }> };
+      assert.deepEqual(runs.map((x) => x.id), ['group-1']);
+      const summary = (await (await fetch(new URL("/api/runs/group-1/summary", app.url))).json()) as { verdicts: unknown[] };
+      assert.ok(summary.verdicts.length >= 4, JSON.stringify(summary));
+    } finally {
+      await app.close();
+    }
   });
 
   test('a merged load step sums the shards\' rates and takes its percentiles from their added histograms', () => {
@@ -137,6 +171,31 @@ describe('three shards merged into one run', () => {
       const within = (a: number, b: number) => Math.abs(a - b) <= b * 10 ** -SIGNIFICANT_DIGITS;
       for (const p of [50, 90, 99] as const) assert.ok(within(step.corrected![`p${p}`], added.at(p)), `p${p}: ${step.corrected![`p${p}`]} vs ${added.at(p)}`);
       assert.equal(step.maxCorrectedMs, Math.max(...parts.map((p) => p.maxCorrectedMs!)));
+    }
+  });
+
+  test('a shard folder goes to Azure Blob and Cloud Storage and comes back byte for byte', async () => {
+    const shard0 = path.join(shardsDir, 'group-1-shard-0-of-3');
+    const filesOf = (dir: string): Record<string, string> =>
+      Object.fromEntries(
+        (fs.readdirSync(dir, { recursive: true }) as string[])
+          .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+          .map((f) => [f.split(path.sep).join('/'), fs.readFileSync(path.join(dir, f)).toString('base64')]),
+      );
+    const { connectionString, container } = stack.config.azureBlob;
+    const account = /AccountName=([^;]+)/.exec(connectionString)![1];
+    const places = [
+      { url: `az://${account}/${container}/results`, env: { AZURE_STORAGE_CONNECTION_STRING: connectionString } },
+      { url: `gs://${stack.config.gcs.bucket}/results`, env: { STORAGE_EMULATOR_HOST: stack.config.gcs.apiEndpoint } },
+    ];
+    for (const place of places) {
+      const loc = parseResultsUrl(place.url, place.env);
+      const up = await uploadRunFolder(shard0, loc, 'group-1');
+      assert.equal(up.url, `${place.url}/group-1/group-1-shard-0-of-3/`);
+      const to = fs.mkdtempSync(path.join(work, 'down-'));
+      const down = await downloadRunFolders(parseResultsUrl(`${place.url}/group-1`, place.env), to);
+      assert.deepEqual(down.dirs, [path.join(to, 'group-1-shard-0-of-3')]);
+      assert.deepEqual(filesOf(down.dirs[0]), filesOf(shard0), place.url);
     }
   });
 

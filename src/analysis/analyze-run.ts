@@ -16,6 +16,7 @@ import type { RunManifest } from '../experiment/manifest';
 import type { BatchRow } from '../schema/records';
 import type { LatencyDigest, StepCell } from '../schema/request-summary';
 import { measuredBatches } from '../schema/records';
+import { clientsModel, type ClientStepRow } from './model-clients';
 import type { LoadStepRow } from '../schema/load-records';
 import { analyzeLoad } from './load-analysis';
 import { countExclusions } from './batch-exclusions';
@@ -36,7 +37,7 @@ export type AnalyzeInput = (
   | LoadedRun
   | (Pick<LoadedRun, 'manifest' | 'batchRows' | 'requestRows'> & { notes?: string[] })
   | (Pick<RunSummaryData, 'manifest' | 'batchRows' | 'cells' | 'latency'> & { notes?: string[] })
-) & { loadSteps?: readonly LoadStepRow[] };
+) & { loadSteps?: readonly LoadStepRow[]; shardLoadSteps?: readonly ClientStepRow[] };
 
 /** The per-step counts and latency quantiles of a run given as rows, as a run folder's store would give them. */
 function summaryOf(run: AnalyzeInput): { cells: readonly StepCell[]; latency: readonly LatencyDigest[] } {
@@ -171,6 +172,7 @@ export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): Analys
     methods: methodsText(alpha, bootstrap),
     study,
     load: load ?? null,
+    clients: clientsModel(manifest, batchRows, run.shardLoadSteps ?? [], platforms, alpha),
   };
   const bad = findNonJsonNumber(model);
   if (bad) throw new Error(`analysis produced a non-finite number at ${bad} (a bug: please report it)`);

@@ -9,11 +9,13 @@ import type { BatchMetricKey } from '../schema/metrics';
 import type { Phase } from '../schema/phases';
 import type { Summary } from './descriptive';
 import type { CostModel, Range } from './model-cost';
+import type { ClientsModel } from './model-clients';
 import type { LoadAnalysis } from './model-load';
 import type { CapabilityMatrix, RequirementMatrix } from './model-requirements';
 import type { Better, Verdict } from './model-source';
 
 // The model's parts live in their own modules; this one is the single import for all of it.
+export type * from './model-clients';
 export type * from './model-cost';
 export type * from './model-load';
 export type * from './model-requirements';
@@ -251,4 +253,6 @@ export interface AnalysisModel {
   study: StudyReference | null;
   /** The open-loop load scenario; null when the run had none (absent in models written before it existed). */
   load?: LoadAnalysis | null;
+  /** A merged run's clients and their own figures; null for a single-client run (absent in models written before merges existed). */
+  clients?: ClientsModel | null;
 }

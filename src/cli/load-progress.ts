@@ -30,6 +30,7 @@ export function loadEventLine(e: LoadEvent): { log?: string; status?: string } {
     case 'load-start':
       return {
         log: `Load scenario (${e.mode === 'search' ? 'capacity search' : 'rate sweep'}): ${e.rates.map(rps).join(', ')} req/s on ${e.platforms.join(', ')}` +
+          (e.shareOf ? `; this shard offers 1/${e.shareOf} of each, so its steps below show ${e.rates.map((r) => rps(r / e.shareOf!)).join(', ')} req/s` : '') +
           (e.stepsDone ? ` (${e.stepsDone} steps already done)` : ''),
       };
     case 'load-idle':

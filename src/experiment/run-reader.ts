@@ -35,6 +35,8 @@ export interface RunSummaryData {
   store: RequestStoreKind;
   /** Sealed steps of the load scenario ([] when the run had none). */
   loadSteps: LoadStepRow[];
+  /** A merged run's per-client step rows, each with its client's shard index ([] otherwise). */
+  shardLoadSteps: Array<LoadStepRow & { shard: number }>;
 }
 
 export interface RunData {
@@ -142,7 +144,7 @@ const measuredSteps = (batchRows: readonly BatchRow[]) => batchRows.filter(isMea
 
 /** What the analysis needs from a run folder: checked batch rows, per-step counts and latency quantiles at `probabilities`. */
 export async function readRunSummary(runDir: string, probabilities: readonly number[], opts: ReadRunOptions = {}): Promise<RunSummaryData> {
-  const data = await openChecked<Omit<RunSummaryData, 'store' | 'loadSteps'>>(
+  const data = await openChecked<Omit<RunSummaryData, 'store' | 'loadSteps' | 'shardLoadSteps'>>(
     runDir,
     async (db, files, c, cells) => {
       const batchRows = finish(c, opts);
@@ -156,7 +158,7 @@ export async function readRunSummary(runDir: string, probabilities: readonly num
     },
     false,
   );
-  return { ...data, loadSteps: readLoadSteps(data.dir) };
+  return { ...data, loadSteps: readLoadSteps(data.dir), shardLoadSteps: readLoadSteps(data.dir, 'shardSteps') as RunSummaryData['shardLoadSteps'] };
 }
 
 /** Everything a run folder holds, as plain rows, checked (no DataFrames: analysis and reports need none). */

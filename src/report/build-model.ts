@@ -8,6 +8,7 @@ import type { ReportModel } from './report-model';
 import { runTable, sortedJson, versionsTable } from './model/appendix';
 import { failuresTable, latencySection } from './model/beyond';
 import { costSection } from './model/costs';
+import { clientsSection } from './model/clients';
 import { loadSection } from './model/load';
 import { METRIC_ORDER, metricSection } from './model/metrics';
 import { methodologyTable, resourcesTable } from './model/setup';
@@ -65,6 +66,7 @@ export function buildReportModel(analysis: AnalysisModel, opts: ReportModelOptio
     latency: latencySection(analysis),
     failures: failuresTable(analysis),
     load: loadSection(analysis),
+    clients: clientsSection(analysis),
     costs: costSection(analysis, withStudy, studyLabel),
     winners: winnersTable(analysis, withStudy, studyLabel),
     requirements: requirementsTable(analysis, withStudy, studyLabel),

@@ -102,6 +102,7 @@ export function allTables(model: ReportModel): ReportTable[] {
     model.latency.table,
     model.failures.table,
     ...Object.values(model.load?.tables ?? {}),
+    ...(model.clients ? [model.clients.tables.clients, model.clients.tables.metrics, ...(model.clients.tables.load ? [model.clients.tables.load] : [])] : []),
     ...model.costs.perPlatform,
     model.costs.summary,
     model.winners.table,
@@ -122,6 +123,7 @@ export function allParagraphs(model: ReportModel): { section: string; text: Para
     ...of('latency', model.latency.intro),
     ...of('failures', model.failures.intro),
     ...of('load', model.load?.intro ?? []),
+    ...of('clients', model.clients?.intro ?? []),
     ...of('costs', model.costs.intro),
     ...of('winners', model.winners.intro),
     ...of('requirements', model.requirements.intro),
@@ -183,6 +185,11 @@ export function placeholders(model: ReportModel, svgs: Svgs): Placeholders {
     failures: () => `${paras(model.failures.intro)}\n${tableBlock(model.failures.table)}`,
     // A run without a load scenario has no such section: the block brings its own heading, so nothing is left behind.
     load: () => (model.load ? loadHtml(model.load, svgs) : ''),
+    // Likewise for a single-client run: no clients section at all.
+    clients: () =>
+      model.clients
+        ? ['<section class="clients" id="clients">', '<h2>Clients</h2>', paras(model.clients.intro), tableBlock(model.clients.tables.clients), tableBlock(model.clients.tables.metrics), model.clients.tables.load ? tableBlock(model.clients.tables.load) : '', '</section>'].filter(Boolean).join('\n')
+        : '',
     costs: () => [paras(model.costs.intro), ...model.costs.perPlatform.map(tableBlock), tableBlock(model.costs.summary)].join('\n'),
     winners: () => `${paras(model.winners.intro)}\n${tableBlock(model.winners.table)}`,
     requirements: () => `${paras(model.requirements.intro)}\n${tableBlock(model.requirements.table)}`,

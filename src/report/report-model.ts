@@ -88,6 +88,12 @@ export interface CostSection {
   summary: ReportTable;
 }
 
+/** A merged run's clients (null for a single-client run). */
+export interface ClientsSection {
+  intro: Paragraph[];
+  tables: { clients: ReportTable; metrics: ReportTable; load: ReportTable | null };
+}
+
 export interface ReportModel {
   title: string;
   run: {
@@ -109,6 +115,8 @@ export interface ReportModel {
   failures: { intro: Paragraph[]; table: ReportTable };
   /** Null when the run had no load scenario (the section is then left out). */
   load: LoadSection | null;
+  /** Null unless the run was merged from shards (the section is then left out). */
+  clients: ClientsSection | null;
   costs: CostSection;
   winners: { intro: Paragraph[]; table: ReportTable };
   requirements: { intro: Paragraph[]; table: ReportTable };

@@ -17,7 +17,7 @@ import { runLoadStep, type StepProgress } from './load-step';
 import { loadStepKey, LoadStore } from './load-store';
 
 export type LoadEvent =
-  | { type: 'load-start'; platforms: string[]; rates: number[]; mode: 'sweep' | 'search'; stepsDone: number }
+  | { type: 'load-start'; platforms: string[]; rates: number[]; mode: 'sweep' | 'search'; stepsDone: number; /** A shard's share: it offers 1/shareOf of every rate. */ shareOf?: number }
   | { type: 'load-idle'; platform: string; seconds: number }
   | { type: 'load-progress'; progress: StepProgress }
   | { type: 'load-step'; row: LoadStepRow }
@@ -72,7 +72,7 @@ export async function runLoadScenario(ctx: LoadScenarioContext): Promise<LoadSte
   const mode = load.rates ? 'sweep' : 'search';
   const rows: LoadStepRow[] = [...ctx.sealed];
   const sealed = new Set(rows.map((r) => loadStepKey(r.platform, r.step)));
-  ctx.emit({ type: 'load-start', platforms, rates, mode, stepsDone: rows.length });
+  ctx.emit({ type: 'load-start', platforms, rates, mode, stepsDone: rows.length, ...(ctx.shard && ctx.shard.count > 1 ? { shareOf: ctx.shard.count } : {}) });
   const store = await LoadStore.open(ctx.dir, ctx.runId, ctx.warn);
   // The same per-round platform shuffle as batches, from its own stream of the run's seed.
   const orders = planSteps(platforms, rates.length + 1, 'interleaved', (ctx.seed ^ 0x10ad) >>> 0);

@@ -17,7 +17,8 @@ import { isSafePartitionValue } from '../request-store/layout';
 import { fileLines } from '../run-check';
 import { LOAD_PARQUET_COLUMNS } from './load-parquet-schema';
 
-export const LOAD_FILES = { requests: 'load-requests.jsonl', steps: 'load-steps.jsonl' } as const;
+/** shardSteps: a merged run's copy of every client's own step rows (merge/merge-load.ts). */
+export const LOAD_FILES = { requests: 'load-requests.jsonl', steps: 'load-steps.jsonl', shardSteps: 'load-shard-steps.jsonl' } as const;
 export const LOAD_DIR = 'load';
 
 export const loadStepKey = (platform: string, step: number) => `${platform}#${step}`;
@@ -30,9 +31,9 @@ export function loadStepFile(step: number): string {
   return step < 0 ? 'cold.parquet' : `step-${String(step).padStart(4, '0')}.parquet`;
 }
 
-/** The sealed step rows of a run folder, in file order ([] when it ran no load scenario). */
-export function readLoadSteps(dir: string): LoadStepRow[] {
-  const file = path.join(dir, LOAD_FILES.steps);
+/** The sealed step rows of a run folder, in file order ([] when it ran no load scenario); `which`: a merged run's per-client rows. */
+export function readLoadSteps(dir: string, which: 'steps' | 'shardSteps' = 'steps'): LoadStepRow[] {
+  const file = path.join(dir, LOAD_FILES[which]);
   if (!fs.existsSync(file)) return [];
   const rows: LoadStepRow[] = [];
   for (const { line, n, torn } of fileLines(file)) {
@@ -40,7 +41,7 @@ export function readLoadSteps(dir: string): LoadStepRow[] {
     try {
       rows.push(JSON.parse(line) as LoadStepRow);
     } catch {
-      throw new UserError(`${path.basename(dir)}: ${LOAD_FILES.steps} line ${n} is not JSON (the file was damaged)`);
+      throw new UserError(`${path.basename(dir)}: ${LOAD_FILES[which]} line ${n} is not JSON (the file was damaged)`);
     }
   }
   return rows;

@@ -10,11 +10,9 @@
 import path from 'node:path';
 import { appendDurably } from '../../durable-files';
 import type { LoadRequestRow, LoadStepRow } from '../../schema/load-records';
-import { loadStepKey, LoadStore, readLoadRequests } from '../load/load-store';
+import { LOAD_FILES, loadStepKey, LoadStore, readLoadRequests } from '../load/load-store';
 import { StepRecorder } from '../load/step-recorder';
 import type { ShardFolder } from './shard-set';
-
-export const SHARD_STEPS_FILE = 'load-shard-steps.jsonl';
 
 /** A shard's own step row, as kept in a merged run. */
 export type ShardStepRow = LoadStepRow & { shard: number };
@@ -80,7 +78,7 @@ export async function mergeLoad(dir: string, runId: string, shards: readonly Sha
       const key = loadStepKey(step.platform, step.step);
       const kept: ShardStepRow = { ...step, shard: s.manifest.shard.index };
       groups.set(key, [...(groups.get(key) ?? []), kept]);
-      appendDurably(path.join(dir, SHARD_STEPS_FILE), `${JSON.stringify(kept)}\n`);
+      appendDurably(path.join(dir, LOAD_FILES.shardSteps), `${JSON.stringify(kept)}\n`);
     }
   }
   if (groups.size === 0) return { steps: 0, leftOut: [] };
