@@ -6,8 +6,10 @@ import { registerCompareCommands } from './cli/compare-command';
 import { registerDatasetCommands } from './cli/dataset-command';
 import { registerDemoCommand } from './cli/demo-command';
 import { registerDoctorCommand } from './cli/doctor-command';
+import { registerK8sCommands } from './cli/k8s-command';
 import { registerNotebookCommands } from './cli/notebook-command';
 import { registerReportCommand } from './cli/report-command';
+import { registerMergeCommand } from './cli/merge-command';
 import { registerSealCommand } from './cli/seal-command';
 import { registerRunCommand } from './cli/run-command';
 import { registerStackCommands } from './cli/stack-command';
@@ -31,10 +33,12 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerCompareCommands(program);
   registerSealCommand(program);
+  registerMergeCommand(program);
   registerDemoCommand(program);
   registerNotebookCommands(program);
   registerAppCommand(program);
   registerDoctorCommand(program);
+  registerK8sCommands(program);
   return program;
 }
 
