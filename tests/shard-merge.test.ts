@@ -55,7 +55,7 @@ before(async () => {
     batchSize: BATCH_SIZE,
     warmupBatches: 1,
     outDir: shardsDir,
-    load: { arrival: 'poisson', rates: [9], slo: { percentile: 99, ms: 5000 }, step: { minDurationS: 2, minRequests: 12, warmupS: 0.4 } },
+    load: { arrival: 'poisson', rates: [9], earlyStop: false, slo: { percentile: 99, ms: 2500 }, step: { minDurationS: 2, minRequests: 12, warmupS: 0.4 } },
   }));
 });
 
@@ -82,6 +82,7 @@ describe('three shards merged into one run', () => {
     for (const [i, r] of results.entries()) {
       assert.equal(r.code, 0, `shard ${i}: ${r.stderr}`);
       shardStderr.push(r.stderr);
+      assert.doesNotMatch(r.stdout, /after its slot/, `shard ${i} ran over a slot: ${r.stdout}`);
       assert.match(r.stdout, new RegExp(`shard ${i} of ${SHARDS}: every batch b with b mod ${SHARDS} = ${i}`));
       assert.match(r.stdout, new RegExp(`Uploaded \\d+ files \\(.* MiB\\) to s3://${stack.config.s3.bucket}/results/group-1/group-1-shard-${i}-of-3/`));
     }
@@ -122,7 +123,8 @@ describe('three shards merged into one run', () => {
     assert.deepEqual(run.batchRows.map((b) => `${b.platform}#${b.batch}`).sort(), ['aws', 'azure'].flatMap((p) => [...Array(BATCHES).keys()].map((b) => `${p}#${b}`)).sort());
     assert.equal(run.requestRows.length, 2 * BATCHES * BATCH_SIZE * 3);
     assert.ok(run.requestRows.every((q) => q.run === 'group-1'));
-    assert.deepEqual(run.batchRows.filter((b) => b.warmup).map((b) => b.batch), [0, 0]);
+    // Every client warms up on its own first batch: batches 0, 1 and 2 (one per client) on each platform.
+    assert.deepEqual(run.batchRows.filter((b) => b.warmup).map((b) => `${b.platform}#${b.batch}`).sort(), ['aws#0', 'aws#1', 'aws#2', 'azure#0', 'azure#1', 'azure#2']);
     const analysis = await analyzeRunFolder(merged);
     for (const platform of ['aws', 'azure']) {
       const rows = run.batchRows.filter((b) => b.platform === platform);
@@ -171,6 +173,9 @@ describe('three shards merged into one run', () => {
       const within = (a: number, b: number) => Math.abs(a - b) <= b * 10 ** -SIGNIFICANT_DIGITS;
       for (const p of [50, 90, 99] as const) assert.ok(within(step.corrected![`p${p}`], added.at(p)), `p${p}: ${step.corrected![`p${p}`]} vs ${added.at(p)}`);
       assert.equal(step.maxCorrectedMs, Math.max(...parts.map((p) => p.maxCorrectedMs!)));
+      // The shards' common timetable: their parts of a step begin together (the slot), not wherever each shard had got to.
+      assert.equal(step.clients!.count, 3);
+      assert.ok(step.clients!.startSpreadMs < 1000, `start spread ${step.clients!.startSpreadMs} ms`);
     }
   });
 
@@ -216,10 +221,12 @@ describe('three shards merged into one run', () => {
     const m = JSON.parse(fs.readFileSync(path.join(other, 'manifest.json'), 'utf8'));
     fs.writeFileSync(path.join(other, 'manifest.json'), JSON.stringify({ ...m, configHash: 'f'.repeat(64) }));
     refuse([folders[0], folders[1], other], /^cloudbench: shards of different configs: .* \(config hash [0-9a-f]{12}…\) and .* \(ffffffffffff…\)$/);
+    fs.writeFileSync(path.join(other, 'manifest.json'), JSON.stringify({ ...m, shard: { ...m.shard, group: 'group-2' } }));
+    refuse([folders[0], folders[1], other], /^cloudbench: shards of different runs: .* is of run group-1 \(start .*\), .* of run group-2 /);
     fs.writeFileSync(path.join(other, 'manifest.json'), JSON.stringify({ ...m, dataset: { ...m.dataset, sha256: 'e'.repeat(64) } }));
     refuse([folders[0], folders[1], other], /^cloudbench: shards of different datasets/);
     fs.writeFileSync(path.join(other, 'manifest.json'), JSON.stringify({ ...m, status: 'interrupted' }));
-    refuse([folders[0], folders[1], other], /^cloudbench: shard 2 of 3 \(.*\) is interrupted: finish it with cloudbench run --resume /);
+    refuse([folders[0], folders[1], other], /^cloudbench: shard 2 of 3 \(.*\) is interrupted: finish it where it ran \(cloudbench run --resume group-1-shard-2-of-3\), upload or copy its folder again, and merge again$/);
     // A batch measured twice: shard 2's folder claims a batch of shard 0 as well.
     const twice = path.join(work, 'twice', 'group-1-shard-2-of-3');
     fs.cpSync(folders[2], twice, { recursive: true });
@@ -231,6 +238,10 @@ describe('three shards merged into one run', () => {
     fs.appendFileSync(path.join(twice, 'batches.csv'), `${csv0.find((l) => l.startsWith(`${shard0.runId},aws,0,`))!.replace(shard0.runId, id2)}\n`);
     refuse([folders[0], folders[1], twice], /^cloudbench: aws batch 1 is measured twice: by .*shard-0-of-3 and by .*shard-2-of-3$/);
     refuse([path.join(work, 'cache')], /^cloudbench: no shard run folders found to merge$/);
+    // A shard needs the id the shards share.
+    const noId = runCli(['run', '--config', configFile, '--shard', '0/3'], env);
+    assert.equal(noId.status, 1);
+    assert.match(noId.stderr.trim().split('\n').filter((l) => !l.includes('src/ is newer')).join('\n'), /^cloudbench: --shard needs --run-id: the id all 3 shards share \(e\.g\. --run-id \d{8}-\d{6}-[0-9a-f]{4}\)$/);
     assert.ok(!fs.existsSync(path.join(work, 'refused', 'group-1')), 'a refused merge leaves no merged folder');
   });
 });

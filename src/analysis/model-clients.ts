@@ -42,6 +42,8 @@ export interface ClientLoadRow {
   step: number;
   /** The offered rate of the merged step (the clients' rates summed). */
   rateRps: number;
+  /** How far apart the clients' parts of the step began, ms. */
+  startSpreadMs: number;
   perClient: Array<{ rateRps: number; achievedRps: number | null; p99Ms: number | null; meetsSlo: boolean } | null>;
 }
 
@@ -101,6 +103,7 @@ export function clientsModel(manifest: RunManifest, batchRows: readonly BatchRow
       platform: rows[0].platform,
       step: rows[0].step,
       rateRps: rows.reduce((sum, r) => sum + r.rateRps, 0),
+      startSpreadMs: Math.max(...rows.map((r) => Date.parse(r.startedAt))) - Math.min(...rows.map((r) => Date.parse(r.startedAt))),
       perClient: clients.map((c) => {
         const r = rows.find((x) => x.shard === c.index);
         return r ? { rateRps: r.rateRps, achievedRps: r.achievedRps, p99Ms: r.corrected?.p99 ?? null, meetsSlo: r.meetsSlo } : null;

@@ -30,6 +30,8 @@ export const DEFAULT_MEMORY = '2Gi';
 const MIN_MEMORY_BYTES = 256 * 2 ** 20;
 /** Finished pods stay a day for `kubectl logs`; then the Job and its pods are deleted. */
 export const TTL_AFTER_FINISHED_S = 86_400;
+/** Seconds a pod told to stop has to finish its requests in flight and upload its folder. */
+export const TERMINATION_GRACE_S = 600;
 /** The `node` user (and group) of the official Node.js images: the Dockerfile's USER. */
 export const NODE_UID = 1000;
 
@@ -331,6 +333,8 @@ export function buildJobManifests(o: K8sJobOptions): [IConfigMap, IJob] {
         metadata: { labels: { ...o.podLabels, ...labels } },
         spec: {
           restartPolicy: 'Never',
+          // A stopped pod (node drain, kubectl delete) still uploads what it measured: time for that.
+          terminationGracePeriodSeconds: TERMINATION_GRACE_S,
           ...(o.serviceAccount ? { serviceAccountName: o.serviceAccount } : {}),
           // The shards never call the Kubernetes API (workload identity injects its own token volume).
           automountServiceAccountToken: false,

@@ -56,9 +56,10 @@ function scaleOutFromFlags(o: RunCommandOptions): ScaleOut {
   const runId = o.runId !== undefined ? checkRunId(o.runId) : undefined;
   if (o.resume && (o.runId !== undefined || o.startAt !== undefined)) throw new UserError('--resume continues a run as it was: leave out --run-id and --start-at');
   const spec = o.shard !== undefined ? parseShard(o.shard) : undefined;
+  // The id is what ties the shards together (folder names, the upload prefix, merge's check).
+  if (spec && runId === undefined) throw new UserError(`--shard needs --run-id: the id all ${spec.count} shards share (e.g. --run-id ${load.runStore().newRunId().toLowerCase()})`);
   return {
-    // Shards without a shared --run-id get one each; merge then names the merged run afresh.
-    shard: spec ? { ...spec, group: runId ?? load.runStore().newRunId() } : undefined,
+    shard: spec && runId ? { ...spec, group: runId } : undefined,
     startAt: o.startAt !== undefined ? parseStartAt(o.startAt) : undefined,
     runId,
     results: o.resultsTo !== undefined ? parseResultsUrl(o.resultsTo) : undefined,
@@ -216,7 +217,7 @@ export function registerRunCommand(program: Command): void {
     .option('--instances <n>', 'with --local: detector worker threads behind the local endpoints', instancesOption, 1)
     .option('--json', 'print {"runId","dir"} as the last line of stdout; progress goes to stderr')
     .option('--shard <I/N|N>', 'measure shard I of N (I from 0): batches b with b mod N = I, 1/N of every load rate; N alone takes I from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job). Merge the shards with cloudbench merge')
-    .option('--start-at <time>', 'begin measuring at this ISO 8601 instant (after the preflight), so shards on many machines start together; a late start is recorded as lagMs')
+    .option('--start-at <time>', 'begin measuring at this ISO 8601 instant (after the preflight), so shards on many machines start together; a late shard says so and records its lagMs')
     .option('--run-id <id>', 'the run\'s id (with --shard: the id the shards share; each shard\'s folder is <id>-shard-I-of-N)')
     .option('--results-to <url>', 'upload the run folder when the run ends to s3://bucket/prefix, az://account/container/prefix or gs://bucket/prefix (under <id>/<folder>/)');
   addAutoscaleOptions(addLoadOptions(cmd), 'with --local: ').action(async (o: RunCommandOptions) => {

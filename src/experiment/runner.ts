@@ -26,7 +26,7 @@ import { gitCommit, hostDescription, versions, type RunManifest } from './manife
 import { platformPrefix } from './object-keys';
 import { checkPlan, planSteps } from './plan';
 import { resolvePlatforms } from './platforms';
-import { describeClient, ownsBatch, shardRunId, waitForStart, type ShardSpec } from './shard';
+import { describeClient, ownsBatch, shardRunId, waitForStart, warmupBatchesOf, type ShardSpec } from './shard';
 import { preflight } from './preflight';
 import { type BatchRow } from '../schema/records';
 import { RunSealing } from './request-store/run-sealing';
@@ -154,6 +154,11 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
     signal: stop,
   }).catch((err) => Promise.reject(stop.aborted ? stoppedEarly() : err));
   const plan = checkPlan(config, items.length);
+  if (o.shard && warmupBatchesOf(config.warmupBatches, o.shard) >= plan.plannedBatches) {
+    throw new UserError(
+      `each of the ${o.shard.count} shards warms up on its own first ${config.warmupBatches} batch${config.warmupBatches > 1 ? 'es' : ''}, which leaves none of the ${plan.plannedBatches} to measure: lower warmupBatches or run more batches`,
+    );
+  }
   const hash = configHash(config);
   // Clients first: a malformed connection string or URL must fail before a run folder exists.
   const clients = createClients(platforms, { timeouts: config.timeouts, retry: config.retry });
@@ -224,6 +229,10 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
   // A shard measures its own batches, in the order the whole run would (shard.ts).
   const shard = manifest.shard;
   const steps = planSteps(platformNames, plan.plannedBatches, config.order, config.seed).filter((s) => ownsBatch(shard, s.batch));
+  const batchConfig = shard ? { ...config, warmupBatches: warmupBatchesOf(config.warmupBatches, shard) } : config;
+  if (shard && shard.count > 1 && config.load && !o.startAt && !o.resumeDir) {
+    emitEvent({ type: 'warning', message: 'without --start-at the shards\' load steps do not line up in time (their rates would not add up at the endpoint): give every shard the same --start-at' });
+  }
   let stepsDone = steps.filter((s) => done.has(stepKey(s.platform, s.batch))).length;
   emitEvent({ type: 'start', runId, dir, platforms: platformNames, batches: plan.plannedBatches, steps: steps.length, stepsDone, resumed: !!o.resumeDir, ...(shard ? { shard: { index: shard.index, count: shard.count } } : {}) });
 
@@ -260,13 +269,26 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
       }
     }
     measuring = true;
+    // Sharded with a shared start: the load scenario first, on the shards' common timetable from
+    // that start (the one instant all shards are known to share), then the batches.
+    const loadFirst = Boolean(shard && o.startAt);
+    const runLoad = async () => {
+      if (!config.load || stop.aborted) return;
+      loadSealed = await runLoadScenario({
+        runId, dir, load: config.load, seed: config.seed, items, sealed: loadSealed, t0, stop, abort, shard, timetable: loadFirst,
+        endpoints: Object.fromEntries(platformNames.map((n) => [n, clients[n].endpoint])),
+        emit: emitEvent,
+        warn: (message) => emitEvent({ type: 'warning', message }),
+      });
+    };
+    if (loadFirst) await runLoad();
     for (const step of steps) {
       if (stop.aborted) break;
       if (done.has(stepKey(step.platform, step.batch))) continue;
       const batchItems = items.slice(step.batch * config.batchSize, (step.batch + 1) * config.batchSize);
       const measured = await measureBatch(
         {
-          runId, config, t0, clients: clients[step.platform], stop, abort,
+          runId, config: batchConfig, t0, clients: clients[step.platform], stop, abort,
           onProgress: (p) => emitEvent({ type: 'phase', platform: step.platform, batch: step.batch, ...p }),
         },
         step,
@@ -280,14 +302,7 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
       session.stepsDone += 1;
       emitEvent({ type: 'batch', row: measured.row, stepsDone, steps: steps.length });
     }
-    if (config.load && !stop.aborted) {
-      loadSealed = await runLoadScenario({
-        runId, dir, load: config.load, seed: config.seed, items, sealed: loadSealed, t0, stop, abort, shard,
-        endpoints: Object.fromEntries(platformNames.map((n) => [n, clients[n].endpoint])),
-        emit: emitEvent,
-        warn: (message) => emitEvent({ type: 'warning', message }),
-      });
-    }
+    if (!loadFirst) await runLoad();
     if (stop.aborted) {
       status = 'interrupted';
       stopError = stopped('interrupted', '');

@@ -4,11 +4,15 @@
  *
  * The split, fixed and documented so every batch is measured exactly once across shards:
  * - the batch protocol: batch b goes to shard b mod N (round robin, so every shard works through
- *   the whole batch range at the same time and drift over the run favours no shard);
+ *   the whole batch range at the same time and drift over the run favours no shard); every client
+ *   warms up on its own first `warmupBatches` batches, so batches b < warmupBatches × N are warm-up;
  * - a load scenario: every shard offers 1/N of every rate (warm-up and measured requests divided
  *   alike, so a shard's step lasts as long as the single-client step), Poisson arrivals from a seed
  *   of the shard's own (N independent Poisson streams of rate r/N add up to one of rate r), constant
- *   arrivals shifted by I/N of the shard's gap (together: the single client's even spacing).
+ *   arrivals shifted by I/N of the shard's gap (together: the single client's even spacing), and
+ *   1/N of the in-flight bound. No shard stops a step early or ends a capacity search on its own
+ *   part: whether a step met the target is decided on the merged step. Only shard 0 sends the
+ *   cold-start probe (one request, as from one client); the others stay idle in its slot.
  * A shared start (`--start-at`) anchors every shard's clock to the same instant.
  */
 import os from 'node:os';
@@ -62,9 +66,11 @@ export function parseShard(text: string, env: NodeJS.ProcessEnv = process.env): 
 
 /** `--start-at`: an ISO 8601 instant with a time zone, so every machine reads the same one. */
 export function parseStartAt(text: string): Date {
-  const ok = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(text.trim());
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.exec(text.trim());
   const at = new Date(text.trim());
-  if (!ok || Number.isNaN(at.getTime())) {
+  // Date rolls 2026-02-30 over to March 2: a day or hour that does not exist is refused instead.
+  const real = m && new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).getUTCDate() === +m[3] && +m[2] <= 12 && +m[4] < 24 && +m[5] < 60;
+  if (!m || !real || Number.isNaN(at.getTime())) {
     throw new UserError(`--start-at is "${text}": give an ISO 8601 time with its zone, e.g. ${new Date(Date.now() + 120_000).toISOString().replace(/\.\d+Z$/, 'Z')}`);
   }
   return at;
@@ -95,9 +101,29 @@ export function shardStep<C extends { warmup: number; measured: number }>(spec: 
   };
 }
 
+/** Batches per platform that are warm-up: every client's own first `warmupBatches`. */
+export function warmupBatchesOf(warmupBatches: number, spec: ShardSpec | undefined): number {
+  return warmupBatches * (spec?.count ?? 1);
+}
+
 /** The shard's own arrival seed (Poisson) from the step's seed; shard 0 of any N keeps the step's own. */
 export function shardSeed(spec: ShardSpec | undefined, seed: number): number {
   return !spec || spec.index === 0 ? seed : (Math.imul(seed ^ 0x5bd1e995, 0x85ebca6b) + Math.imul(spec.index, 0x27d4eb2f)) >>> 0;
+}
+
+/**
+ * The shards' common load timetable: every platform × step of the scenario gets a slot of its own,
+ * back to back from the shared start, in the scenario's order (the same on every shard), so the
+ * shards' parts of a step run at the same time and their offered rates really add up at the
+ * endpoint. A slot lasts the step's planned length at the full rate (warm-up included; a shard's
+ * 1/N of the requests at 1/N of the rate takes as long) or the cold probe's idle time, plus time
+ * for the last responses: twice the latency target, at least DRAIN_MIN_MS. A shard whose step runs
+ * over starts the next one late, and says so.
+ */
+export const DRAIN_MIN_MS = 2000;
+
+export function slotDrainMs(sloMs: number): number {
+  return Math.max(DRAIN_MIN_MS, 2 * sloMs);
 }
 
 /** The client as the environment describes it (a Kubernetes Job sets these; see the README). */
@@ -121,10 +147,16 @@ export async function waitForStart(startAt: Date, stop: AbortSignal, onWait: (ms
         stop.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, wait);
+      // Timers wait at most 2^31 − 1 ms (~24.8 days): a later start is waited for in steps.
+      let timer = setTimeout(function tick() {
+        const left = startAt.getTime() - Date.now();
+        if (left > 0) timer = setTimeout(tick, Math.min(left, 2 ** 31 - 1));
+        else done();
+      }, Math.min(wait, 2 ** 31 - 1));
       stop.addEventListener('abort', done, { once: true });
     });
   }
   const lagMs = Math.max(0, Date.now() - startAt.getTime());
-  return { lagMs, originMono: performance.now() - (Date.now() - startAt.getTime()) };
+  // Never in the future (a timer can fire a millisecond early): no time of the run may be negative.
+  return { lagMs, originMono: Math.min(performance.now(), performance.now() - (Date.now() - startAt.getTime())) };
 }

@@ -115,4 +115,6 @@ export interface LoadStepRow {
   slo: { percentile: number; ms: number; errorTolerance: number };
   valueAtSlo: number | null;
   meetsSlo: boolean;
+  /** A merged step: how many clients measured it, and how far apart their parts began (ms; the shards' timetable keeps it small). */
+  clients?: { count: number; startSpreadMs: number };
 }

@@ -5,12 +5,13 @@
  * seeded order, before any runs rate k + 1), so drift over time favours no platform. Every
  * platform sees the same arrival schedule and the same images at a given step.
  */
+import { performance } from 'node:perf_hooks';
 import { searchRates, stepRequestCounts, type CapacitySearch, type LoadConfig } from '../../config/load';
 import type { ImageItem } from '../../datasets/types';
 import type { LoadRequestRow, LoadStepRow } from '../../schema/load-records';
 import type { InferenceEndpoint } from '../../targets/types';
 import { planSteps } from '../plan';
-import { shardSeed, shardStep, type ShardSpec } from '../shard';
+import { shardSeed, shardStep, slotDrainMs, type ShardSpec } from '../shard';
 import { stepSeed } from './arrival-schedule';
 import { ImageFeed } from './image-feed';
 import { runLoadStep, type StepProgress } from './load-step';
@@ -37,6 +38,8 @@ export interface LoadScenarioContext {
   abort: AbortSignal;
   /** This client's share of every rate step (shard.ts); the cold-start probe is one request from every shard. */
   shard?: ShardSpec;
+  /** Begin each step in its slot of the shards' common timetable, counted from `t0` (the shared start; shard.ts). */
+  timetable?: boolean;
   emit(event: LoadEvent): void;
   warn(message: string): void;
 }
@@ -64,6 +67,30 @@ function idle(ms: number, stop: AbortSignal): Promise<void> {
   });
 }
 
+/** A step slower than its slot by this much makes the next one start late: said as a warning. */
+const LATE_SLOT_MS = 250;
+
+/** When each platform × step may begin (monotonic ms), from the shared start: see slotDrainMs in shard.ts. */
+function timetable(load: LoadConfig, rates: readonly number[], orderOf: (round: number) => string[], t0: number): Map<string, number> {
+  const drain = slotDrainMs(load.slo.ms);
+  const slots = new Map<string, number>();
+  let at = t0;
+  if (load.coldStart) {
+    for (const platform of orderOf(rates.length)) {
+      slots.set(loadStepKey(platform, -1), at);
+      at += load.coldStart.idleS * 1000 + drain;
+    }
+  }
+  rates.forEach((rate, k) => {
+    const c = stepRequestCounts(load, rate);
+    for (const platform of orderOf(k)) {
+      slots.set(loadStepKey(platform, k), at);
+      at += ((c.warmup + c.measured) / rate) * 1000 + drain;
+    }
+  });
+  return slots;
+}
+
 /** Runs the scenario; steps are sealed in the run folder as they finish. Resolves with every sealed step row. */
 export async function runLoadScenario(ctx: LoadScenarioContext): Promise<LoadStepRow[]> {
   const { load } = ctx;
@@ -77,15 +104,28 @@ export async function runLoadScenario(ctx: LoadScenarioContext): Promise<LoadSte
   // The same per-round platform shuffle as batches, from its own stream of the run's seed.
   const orders = planSteps(platforms, rates.length + 1, 'interleaved', (ctx.seed ^ 0x10ad) >>> 0);
   const orderOf = (round: number) => orders.filter((s) => s.batch === round).map((s) => s.platform);
+  const slots = ctx.timetable ? timetable(load, rates, orderOf, ctx.t0) : null;
+  const sharded = Boolean(ctx.shard && ctx.shard.count > 1);
+  /** Waits for the step's slot; false when stopped meanwhile. */
+  const inSlot = async (platform: string, step: number): Promise<boolean> => {
+    const at = slots?.get(loadStepKey(platform, step));
+    if (at === undefined) return !ctx.stop.aborted;
+    const wait = at - performance.now();
+    if (wait > 0) await idle(wait, ctx.stop);
+    else if (-wait > LATE_SLOT_MS) ctx.warn(`${platform} ${step < 0 ? 'cold-start probe' : `step ${step + 1}`} starts ${(-wait / 1000).toFixed(1)} s after its slot in the shards' timetable (the step before ran over)`);
+    return !ctx.stop.aborted;
+  };
 
   const measure = async (platform: string, step: number, fullRate: number, fullCounts: { warmup: number; measured: number; lengthBy: LoadStepRow['lengthBy'] }) => {
     const { rate, counts } = step < 0 ? { rate: fullRate, counts: fullCounts } : shardStep(ctx.shard, fullRate, fullCounts);
+    // A shard judges nothing on its own part: no early stop (the merged step decides), 1/N of the in-flight bound.
+    const stepLoad = step < 0 || sharded ? { ...load, earlyStop: false, maxInFlight: sharded ? Math.ceil(load.maxInFlight / ctx.shard!.count) : load.maxInFlight } : load;
     const seed = shardSeed(ctx.shard, stepSeed(ctx.seed, step));
     const requestRows: LoadRequestRow[] = [];
     const measured = await runLoadStep(
       {
         // A cold probe is one request timed to its end, whatever it takes: never stopped early.
-        runId: ctx.runId, platform, step, rateRps: rate, load: step < 0 ? { ...load, earlyStop: false } : load, endpoint: ctx.endpoints[platform],
+        runId: ctx.runId, platform, step, rateRps: rate, load: stepLoad, endpoint: ctx.endpoints[platform],
         feed: new ImageFeed(ctx.items, seed), seed, t0: ctx.t0, sink: (r) => requestRows.push(r),
         stop: ctx.stop, abort: ctx.abort, onProgress: (progress) => ctx.emit({ type: 'load-progress', progress }), cold: step < 0,
         phase: ctx.shard ? ctx.shard.index / ctx.shard.count : 0,
@@ -106,6 +146,9 @@ export async function runLoadScenario(ctx: LoadScenarioContext): Promise<LoadSte
       for (const platform of orderOf(rates.length)) {
         if (ctx.stop.aborted) break;
         if (sealed.has(loadStepKey(platform, -1))) continue;
+        // One cold request, as from one client: shard 0 sends it, the others keep the endpoint idle.
+        if (sharded && ctx.shard!.index !== 0) continue;
+        if (!(await inSlot(platform, -1))) break;
         ctx.emit({ type: 'load-idle', platform, seconds: load.coldStart.idleS });
         await idle(load.coldStart.idleS * 1000, ctx.stop);
         if (ctx.stop.aborted) break;
@@ -117,7 +160,9 @@ export async function runLoadScenario(ctx: LoadScenarioContext): Promise<LoadSte
         if (ctx.stop.aborted) break;
         if (sealed.has(loadStepKey(platform, k))) continue;
         // A search is over for a platform at its first rate that misses the target.
-        if (mode === 'search' && rows.some((r) => r.platform === platform && r.step >= 0 && r.step < k && !r.meetsSlo)) continue;
+        // (A shard's part never ends a search: the merged steps decide, and capacity is read from them.)
+        if (mode === 'search' && !sharded && rows.some((r) => r.platform === platform && r.step >= 0 && r.step < k && !r.meetsSlo)) continue;
+        if (!(await inSlot(platform, k))) break;
         await measure(platform, k, rates[k], stepRequestCounts(load, rates[k]));
       }
     }

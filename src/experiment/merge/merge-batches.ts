@@ -7,7 +7,9 @@
  */
 import type { ExperimentConfig } from '../../config/experiment';
 import type { BatchRow, RequestRow } from '../../schema/records';
+import { UserError } from '../../errors';
 import { planSteps } from '../plan';
+import { warmupBatchesOf, type ShardSpec } from '../shard';
 import { batchMetrics } from '../records';
 import { RunSealing } from '../request-store/run-sealing';
 import { fileLines, FILES, parseRequestLine, readSealedBatches, stepKey } from '../run-check';
@@ -35,13 +37,13 @@ function* batchGroups(shard: ShardFolder): Generator<{ key: string; rows: Reques
   if (current) yield current;
 }
 
-export function mergedBatchRow(runId: string, config: Pick<ExperimentConfig, 'warmupBatches' | 'failureTolerance'>, rows: RequestRow[], shardRow: BatchRow): BatchRow {
+export function mergedBatchRow(runId: string, config: Pick<ExperimentConfig, 'warmupBatches' | 'failureTolerance'>, shard: ShardSpec, rows: RequestRow[], shardRow: BatchRow): BatchRow {
   const metrics = batchMetrics(rows, { images: shardRow.images, bytes: shardRow.bytes });
   return {
     run: runId,
     platform: shardRow.platform,
     batch: shardRow.batch,
-    warmup: shardRow.batch < config.warmupBatches,
+    warmup: shardRow.batch < warmupBatchesOf(config.warmupBatches, shard),
     status: metrics.failures > config.failureTolerance * metrics.requests ? 'failed' : 'ok',
     images: shardRow.images,
     bytes: shardRow.bytes,
@@ -65,9 +67,11 @@ export async function mergeBatches(dir: string, runId: string, shards: readonly 
       const key = stepKey(step.platform, step.batch);
       const next = groups[s].next();
       // The shards were checked to hold each of their batches once, in plan order.
-      if (next.done || next.value.key !== key) throw new Error(`${shards[s].source}: expected the rows of ${key} next, found ${next.done ? 'the end' : next.value.key}`);
+      if (next.done || next.value.key !== key) {
+        throw new UserError(`${shards[s].source}: ${FILES.requests} holds its batches out of the run's order (${key.replace('#', ' batch ')} expected, ${next.done ? 'the end' : next.value.key.replace('#', ' batch ')} found); it cannot be merged`);
+      }
       const rows = next.value.rows.map((r) => ({ ...r, run: runId }));
-      const row = mergedBatchRow(runId, config, rows, shardRows[s].get(key)!.row);
+      const row = mergedBatchRow(runId, config, shards[s].manifest.shard, rows, shardRows[s].get(key)!.row);
       appendBatch(dir, rows, row);
       await sealing.sealStep(step.platform, step.batch, rows);
       done += 1;

@@ -67,6 +67,8 @@ function mergeStep(runId: string, shardRows: LoadStepRow[], perShard: LoadReques
   // Which requests waited for an in-flight slot is known only to the client that held them.
   row.heldBack = shardRows.reduce((sum, s) => sum + s.heldBack, 0);
   row.lengthBy = first.lengthBy ?? null;
+  const starts = shardRows.map((s) => Date.parse(s.startedAt));
+  row.clients = { count: shardRows.length, startSpreadMs: Math.max(...starts) - Math.min(...starts) };
   return { row, rows };
 }
 
@@ -89,12 +91,13 @@ export async function mergeLoad(dir: string, runId: string, shards: readonly Sha
     const ordered = [...groups.values()].sort((a, b) => a[0].step - b[0].step || a[0].platform.localeCompare(b[0].platform));
     for (const shardRows of ordered) {
       const { platform, step } = shardRows[0];
-      if (shardRows.length < shards.length) {
+      // The cold-start probe is shard 0's alone (shard.ts); every rate step must come from every shard.
+      if (shardRows.length < (step < 0 ? 1 : shards.length)) {
         const by = shardRows.map((s) => s.shard).join(', ');
         leftOut.push(`${platform} ${step < 0 ? 'cold-start probe' : `step ${step + 1}`}: measured by shard${shardRows.length > 1 ? 's' : ''} ${by} only`);
         continue;
       }
-      const perShard = shards.map((s) => [...readLoadRequests(s.dir, { platform, step })]);
+      const perShard = shards.filter((s) => shardRows.some((r) => r.shard === s.manifest.shard.index)).map((s) => [...readLoadRequests(s.dir, { platform, step })]);
       const merged = mergeStep(runId, shardRows, perShard);
       await store.sealStep(merged.rows, merged.row);
       steps += 1;

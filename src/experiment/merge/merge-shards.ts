@@ -12,7 +12,7 @@ import { UserError } from '../../errors';
 import type { MergedFrom, RunManifest } from '../manifest';
 import { isResultsUrl, parseResultsUrl } from '../results-location';
 import { downloadRunFolders } from '../results-store';
-import { initRunFiles, newRunId, writeManifest } from '../run-store';
+import { initRunFiles, writeManifest } from '../run-store';
 import { mergeBatches } from './merge-batches';
 import { mergeLoad } from './merge-load';
 import { checkShardSet, runFoldersIn, type ShardFolder } from './shard-set';
@@ -92,8 +92,8 @@ export async function mergeShards(o: MergeOptions): Promise<MergeResult> {
   let dir: string | undefined;
   try {
     const shards = checkShardSet(await collectFolders(o.inputs, scratch, say));
-    const groups = new Set(shards.map((s) => s.manifest.shard.group));
-    const runId = groups.size === 1 ? [...groups][0] : newRunId();
+    // One group (checked): the merged run takes its id.
+    const runId = shards[0].manifest.shard.group;
     dir = path.resolve(o.outDir, runId);
     if (fs.existsSync(dir)) {
       const existing = dir;
@@ -106,7 +106,7 @@ export async function mergeShards(o: MergeOptions): Promise<MergeResult> {
     const warn = (m: string) => say(`warning: ${m}`);
     const batches = await mergeBatches(dir, runId, shards, warn);
     const load = await mergeLoad(dir, runId, shards, warn);
-    for (const l of load.leftOut) say(`note: load ${l}: left out of the merged run (a capacity search stops each shard at its own first miss)`);
+    for (const l of load.leftOut) say(`warning: load ${l}: left out of the merged run (a shard stopped before it)`);
     writeManifest(dir, mergedManifest(runId, shards, 'complete'));
     return { runId, dir, shards: shards.length, batches, loadSteps: load.steps, leftOut: load.leftOut };
   } catch (err) {

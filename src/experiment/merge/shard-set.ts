@@ -53,6 +53,9 @@ export function checkShardSet(folders: Array<{ dir: string; source: string }>): 
     if (s.manifest.configHash !== first.manifest.configHash) {
       throw new UserError(`shards of different configs: ${first.source} (config hash ${short(first.manifest.configHash)}) and ${s.source} (${short(s.manifest.configHash)})`);
     }
+    if (s.manifest.shard.group !== first.manifest.shard.group || s.manifest.shard.startAt !== first.manifest.shard.startAt) {
+      throw new UserError(`shards of different runs: ${first.source} is of run ${first.manifest.shard.group} (start ${first.manifest.shard.startAt ?? 'none'}), ${s.source} of run ${s.manifest.shard.group} (start ${s.manifest.shard.startAt ?? 'none'})`);
+    }
     if (s.manifest.dataset.sha256 !== first.manifest.dataset.sha256) {
       throw new UserError(`shards of different datasets: ${first.source} (sha256 ${short(first.manifest.dataset.sha256)}) and ${s.source} (${short(s.manifest.dataset.sha256)})`);
     }
@@ -69,7 +72,7 @@ export function checkShardSet(folders: Array<{ dir: string; source: string }>): 
   }
   for (const s of shards) {
     if (s.manifest.status !== 'complete') {
-      throw new UserError(`shard ${s.manifest.shard.index} of ${n} (${s.source}) is ${s.manifest.status}: finish it with cloudbench run --resume ${s.dir} and merge again`);
+      throw new UserError(`shard ${s.manifest.shard.index} of ${n} (${s.source}) is ${s.manifest.status}: finish it where it ran (cloudbench run --resume ${s.manifest.runId}), upload or copy its folder again, and merge again`);
     }
   }
   const ordered = [...byIndex.entries()].sort(([a], [b]) => a - b).map(([, s]) => s);

@@ -53,15 +53,19 @@ function loadTable(c: ClientsModel) {
   return table(
     'tab-client-load',
     'Each client’s part of every load step: its offered and achieved rate (req/s) and its corrected p99 (ms).',
-    [col('Platform'), col('Offered, all clients', 'right'), ...c.clients.map((x) => col(clientLabel(x.index), 'right'))],
+    [col('Platform'), col('Offered, all clients', 'right'), col('Start spread (s)', 'right'), ...c.clients.map((x) => col(clientLabel(x.index), 'right'))],
     c.load.map((s, i) => [
       text(i === 0 || c.load[i - 1].platform !== s.platform ? s.platform : ''),
       text(num(s.rateRps)),
+      numCell(s.startSpreadMs / 1000),
       ...s.perClient.map((p) =>
         p ? text(`${num(p.rateRps)} → ${num(p.achievedRps)} · p99 ${num(p.p99Ms)}`, p.meetsSlo ? {} : { muted: true }) : missing('not measured'),
       ),
     ]),
-    ['Cell: offered → achieved rate · p99. Muted: that client’s own part missed the target. The pooled step (Load and scaling) takes its percentiles from all clients’ latencies together.'],
+    [
+      'Cell: offered → achieved rate · p99. Muted: that client’s own part missed the target. Start spread: from the first client’s part of the step to the last one’s (each waits for the step’s slot in a timetable shared from the start). ' +
+        'The pooled step (Load and scaling) takes its percentiles from all clients’ latencies together.',
+    ],
   );
 }
 
