@@ -212,7 +212,7 @@ async function k8sJob(flags: K8sJobFlags): Promise<void> {
       `  kubectl apply${ns} -f ${shown}        (before ${isoInstant(startAt)})\n` +
       `  kubectl wait${ns} --for=condition=complete job/${runId} --timeout=24h\n` +
       `  ${merge}\n` +
-      `Watch: kubectl get pods${ns} -l cloudbench.dev/run=${runId}; a failed shard fails the Job (kubectl describe${ns} job/${runId}).\n`,
+      `Watch: kubectl get pods${ns} -l cloudbench.dev/run=${runId}; a failed shard is not retried and the Job ends Failed once the others finish, so the wait above would not end: kubectl describe${ns} job/${runId} shows which index failed.\n`,
   );
 }
 
