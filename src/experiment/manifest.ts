@@ -60,6 +60,7 @@ export interface MergedFrom {
     runId: string;
     /** Where the shard's folder was read from (a path or an object-store URL). */
     source: string;
+    /** Platform × batch steps the shard measured. */
     batches: number;
     loadSteps: number;
     startedAt: string;

@@ -14,6 +14,8 @@ import { FILES } from './run-folder';
 
 /** Run files can be hundreds of MB: minutes, not the two minutes an image upload gets. */
 const FILE_TIMEOUTS = { connectMs: 10_000, firstByteMs: 120_000, totalMs: 30 * 60_000 };
+/** Attempts at a streamed (large) file; a buffered one is retried by the SDK itself. */
+const STREAM_ATTEMPTS = 3;
 const OPTIONS: AdapterOptions = { timeouts: { upload: FILE_TIMEOUTS, download: FILE_TIMEOUTS }, retry: { maxAttempts: 4 } };
 
 function open(loc: ResultsLocation): ObjectStore {
@@ -52,8 +54,13 @@ export async function uploadRunFolder(dir: string, loc: ResultsLocation, group: 
     for (const [i, rel] of files.entries()) {
       const file = path.join(dir, rel);
       const size = fs.statSync(file).size;
-      // Streamed: a run's request log must not be read into memory to be sent.
-      const rec = await store.put(`${base}${rel}`, size < 8 * 2 ** 20 ? fs.readFileSync(file) : fs.createReadStream(file), size);
+      // Streamed: a run's request log must not be read into memory to be sent. The SDKs cannot
+      // retry a stream they have consumed, so a failed attempt is made again here with a fresh one.
+      const small = size < 8 * 2 ** 20;
+      let rec = await store.put(`${base}${rel}`, small ? fs.readFileSync(file) : fs.createReadStream(file), size);
+      for (let attempt = 2; !rec.ok && !small && attempt <= STREAM_ATTEMPTS; attempt++) {
+        rec = await store.put(`${base}${rel}`, fs.createReadStream(file), size);
+      }
       if (!rec.ok) throw failure(`cannot upload ${rel} to ${loc.url}`, rec);
       bytes += size;
       onFile?.(i + 1, files.length);

@@ -19,6 +19,8 @@ export interface ShardFolder {
   source: string;
   manifest: RunManifest & { shard: NonNullable<RunManifest['shard']> };
   loadSteps: LoadStepRow[];
+  /** Platform × batch steps its folder holds (sealed and adding up). */
+  batches: number;
 }
 
 /** The run folders a path names: itself, or (a downloaded prefix, a folder of shards) the run folders inside it. */
@@ -43,7 +45,7 @@ export function checkShardSet(folders: Array<{ dir: string; source: string }>): 
   for (const { dir, source } of folders) {
     const manifest = readManifest(dir);
     if (!manifest.shard) throw new UserError(`${source} is not a shard (it was run without --shard): merge takes the folders of one "run --shard I/N" group`);
-    shards.push({ dir, source, manifest: manifest as ShardFolder['manifest'], loadSteps: [] });
+    shards.push({ dir, source, manifest: manifest as ShardFolder['manifest'], loadSteps: [], batches: 0 });
   }
   const [first] = shards;
   const n = first.manifest.shard.count;
@@ -87,6 +89,7 @@ function checkCoverage(shards: ShardFolder[]): void {
   for (const s of shards) {
     const check = checkRun(s.dir, s.manifest);
     if (check.problems.length) throw new UserError(`${s.source} does not add up: ${describeProblem(check.problems[0])}`);
+    s.batches = check.batches.length;
     for (const b of check.batches) {
       const key = stepKey(b.platform, b.batch);
       const other = measuredBy.get(key);
