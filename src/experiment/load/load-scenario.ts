@@ -36,7 +36,7 @@ export interface LoadScenarioContext {
   t0: number;
   stop: AbortSignal;
   abort: AbortSignal;
-  /** This client's share of every rate step (shard.ts); the cold-start probe is one request from every shard. */
+  /** This client's share of every rate step (shard.ts); only shard 0 sends the cold-start probe. */
   shard?: ShardSpec;
   /** Begin each step in its slot of the shards' common timetable, counted from `t0` (the shared start; shard.ts). */
   timetable?: boolean;
