@@ -55,7 +55,9 @@ before(async () => {
     batchSize: BATCH_SIZE,
     warmupBatches: 1,
     outDir: shardsDir,
-    load: { arrival: 'poisson', rates: [9], earlyStop: false, slo: { percentile: 99, ms: 2500 }, step: { minDurationS: 2, minRequests: 12, warmupS: 0.4 } },
+    // A rate the local detector keeps up with while another test file runs beside this one (at 9 req/s
+    // CI saw 4 s latencies and a step over its slot): the test is of the split and the timetable, not of capacity.
+    load: { arrival: 'poisson', rates: [3], earlyStop: false, slo: { percentile: 99, ms: 4000 }, step: { minDurationS: 2, minRequests: 12, warmupS: 0.4 } },
   }));
 });
 
@@ -161,8 +163,8 @@ describe('three shards merged into one run', () => {
     assert.equal(mergedSteps.length, 2);
     for (const step of mergedSteps) {
       const parts = shardSteps.map((steps) => steps.find((s) => s.platform === step.platform && s.step === step.step)!);
-      assert.ok(Math.abs(step.rateRps - 9) < 1e-9, `offered ${step.rateRps}`);
-      for (const p of parts) assert.ok(Math.abs(p.rateRps - 3) < 1e-9);
+      assert.ok(Math.abs(step.rateRps - 3) < 1e-9, `offered ${step.rateRps}`);
+      for (const p of parts) assert.ok(Math.abs(p.rateRps - 1) < 1e-9);
       assert.equal(step.planned, parts.reduce((s, p) => s + p.planned, 0));
       assert.equal(step.completed, parts.reduce((s, p) => s + p.completed, 0));
       const added = LatencyHistogram.decode(parts[0].corrected!.histogram);
