@@ -5,6 +5,7 @@
  * connect deadline, and the caller's signal ends a stalled call at once.
  */
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -201,6 +202,30 @@ describe('request deadlines and retries, per adapter', () => {
         assert.equal(rec.errorCode, BUSY_ERROR_CODES[kind.shape], `${kind.name}: ${rec.errorMessage}`);
       }),
     ));
+  });
+
+  test('a download to a file whose body broke is fetched again, and the file holds exactly the object', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-tofile-'));
+    try {
+      await Promise.all(STORES.map((store) =>
+        through({ upstream: () => origin(store), shape: store } as CallKind, (r) => (r.method === 'GET' && r.occurrence === 1 ? 'resetMidBody' : 'ok'), async (proxy) => {
+          const s = createObjectStore(storageConfig(store, proxy.url), options);
+          try {
+            const file = path.join(dir, `${store}.jpg`);
+            const got = await s.get(KEY, { toFile: file });
+            assert.equal(got.record.ok, true, `${store}: ${got.record.errorCode} ${got.record.errorMessage}`);
+            assert.ok(got.record.attempts >= 2, `${store}: the fault was not injected`);
+            assert.equal(got.body, undefined, `${store}: the bytes went to the file, not to memory`);
+            assert.equal(got.record.bytes, image.length);
+            assert.ok(fs.readFileSync(file).equals(image), `${store}: the file holds other bytes (the broken attempt's part was not cut)`);
+          } finally {
+            await s.close();
+          }
+        }),
+      ));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('the caller\'s signal ends a stalled call at once, recorded as Aborted', async () => {

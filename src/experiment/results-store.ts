@@ -106,10 +106,10 @@ export async function downloadRunFolders(loc: ResultsLocation, toDir: string, on
       const rel = key.slice(loc.prefix.length);
       const target = path.join(toDir, ...rel.split('/'));
       if (!path.resolve(target).startsWith(path.resolve(toDir) + path.sep)) throw new UserError(`${loc.url}: key ${key} would be written outside ${toDir}`);
-      const got = await store.get(key);
-      if (!got.record.ok || !got.body) throw failure(`cannot download ${key} from ${loc.url}`, got.record);
       fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, got.body);
+      // Straight to the file: a run's request log can be hundreds of MB.
+      const got = await store.get(key, { toFile: target });
+      if (!got.record.ok) throw failure(`cannot download ${key} from ${loc.url}`, got.record);
       onFile?.(i + 1, wanted.length);
     }
     return { dirs: [...complete].sort().map((f) => path.join(toDir, ...f.split('/').filter(Boolean))), unfinished: [...unfinished].sort() };

@@ -112,7 +112,7 @@ export function createAzureBlobStore(cfg: AzureBlobTargetConfig, opts: AdapterOp
       return callRecord(clock, size, outcome);
     },
 
-    async get(key, { signal } = {}): Promise<GetResult> {
+    async get(key, { signal, toFile } = {}): Promise<GetResult> {
       const clock = startCall();
       // download() + reading the stream: downloadToBuffer() adds a HEAD request before every GET.
       // maxRetryRequests 0: the SDK's ranged resume turns a reset into an AbortError and a stall
@@ -124,11 +124,11 @@ export function createAzureBlobStore(cfg: AzureBlobTargetConfig, opts: AdapterOp
             if (!res.readableStreamBody) throw new Error('Azure Blob download returned no body stream');
             return res.readableStreamBody as AsyncIterable<Buffer>;
           },
-          { call, maxAttempts: retry.maxAttempts, strategy: bodyRetries, sinceStart: clock.elapsed },
+          { call, maxAttempts: retry.maxAttempts, strategy: bodyRetries, sinceStart: clock.elapsed, toFile },
         ),
       );
       const got = outcome.value;
-      return { body: got?.body, record: callRecord(clock, got?.body.length ?? 0, outcome, { ttfbMs: got?.ttfbMs }) };
+      return { body: got?.body, record: callRecord(clock, got?.bytes ?? 0, outcome, { ttfbMs: got?.ttfbMs }) };
     },
 
     async list(prefix, { pageSize, signal } = {}) {

@@ -153,7 +153,7 @@ export function createGcsStore(cfg: GcsTargetConfig, opts: AdapterOptions = {}):
       return callRecord(clock, size, outcome);
     },
 
-    async get(key, { signal } = {}): Promise<GetResult> {
+    async get(key, { signal, toFile } = {}): Promise<GetResult> {
       const clock = startCall();
       const outcome = await trackCall(downloadTimeouts, signal, (call) =>
         named(abortable(signal,
@@ -162,11 +162,12 @@ export function createGcsStore(cfg: GcsTargetConfig, opts: AdapterOptions = {}):
             maxAttempts: retry.maxAttempts,
             strategy: bodyRetries,
             sinceStart: clock.elapsed,
+            toFile,
           }),
         )),
       );
       const got = outcome.value;
-      return { body: got?.body, record: callRecord(clock, got?.body.length ?? 0, outcome, { ttfbMs: got?.ttfbMs }) };
+      return { body: got?.body, record: callRecord(clock, got?.bytes ?? 0, outcome, { ttfbMs: got?.ttfbMs }) };
     },
 
     async list(listPrefix, { pageSize } = {}) {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { RetryStrategyV2 } from '@smithy/types';
 import { isTransportFailure, type CallOutcome, type CallState } from './call-context';
@@ -26,14 +27,25 @@ export function finished(call: CallClock): Pick<CallRecord, 'startedAt' | 'start
 export async function readBody(
   stream: AsyncIterable<Uint8Array | string>,
   sinceStart: () => number,
-): Promise<{ body: Buffer; ttfbMs: number | undefined }> {
+  toFile?: string,
+): Promise<{ body: Buffer | undefined; bytes: number; ttfbMs: number | undefined }> {
   const chunks: Buffer[] = [];
   let ttfbMs: number | undefined;
-  for await (const chunk of stream) {
-    if (ttfbMs === undefined) ttfbMs = sinceStart();
-    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  let bytes = 0;
+  // To a file (truncated on every attempt): a large object is never held in memory.
+  const fd = toFile === undefined ? undefined : fs.openSync(toFile, 'w');
+  try {
+    for await (const chunk of stream) {
+      if (ttfbMs === undefined) ttfbMs = sinceStart();
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      bytes += buf.length;
+      if (fd === undefined) chunks.push(buf);
+      else for (let at = 0; at < buf.length; ) at += fs.writeSync(fd, buf, at);
+    }
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
-  return { body: Buffer.concat(chunks), ttfbMs: ttfbMs ?? sinceStart() };
+  return { body: fd === undefined ? Buffer.concat(chunks) : undefined, bytes, ttfbMs: ttfbMs ?? sinceStart() };
 }
 
 /** HTTP statuses worth another attempt (the SDKs' transient and throttling set). */
@@ -55,9 +67,9 @@ function httpStatusOf(err: unknown): number | undefined {
  */
 export async function downloadBody(
   request: (again: boolean) => Promise<AsyncIterable<Uint8Array | string>>,
-  opts: { call: CallState; maxAttempts: number; strategy: RetryStrategyV2; sinceStart: () => number },
-): Promise<{ body: Buffer; ttfbMs: number | undefined }> {
-  type Outcome = { body?: Buffer; ttfbMs?: number; error?: unknown };
+  opts: { call: CallState; maxAttempts: number; strategy: RetryStrategyV2; sinceStart: () => number; toFile?: string },
+): Promise<{ body: Buffer | undefined; bytes: number; ttfbMs: number | undefined }> {
+  type Outcome = { body?: Buffer; bytes?: number; ttfbMs?: number; error?: unknown };
   const { call, maxAttempts } = opts;
   let again = false;
   const outcome = await retrying<Outcome>(opts.strategy, async () => {
@@ -72,15 +84,15 @@ export async function downloadBody(
       return { done: false, retry: retry ? 'TRANSIENT' : null, value: { error } };
     }
     try {
-      return { done: true, value: await readBody(stream, opts.sinceStart) };
+      return { done: true, value: await readBody(stream, opts.sinceStart, opts.toFile) };
     } catch (error) {
       // A stream-returning SDK (Google's) reports a re-request's error status while the body is read.
       const retry = call.attempts < maxAttempts && (isTransportFailure(call) || (!first && RETRYABLE_STATUS.has(httpStatusOf(error) ?? 0)));
       return { done: false, retry: retry ? 'TRANSIENT' : null, value: { error } };
     }
   }, () => call.signal?.aborted === true);
-  if (outcome.body === undefined) throw outcome.error;
-  return { body: outcome.body, ttfbMs: outcome.ttfbMs };
+  if (outcome.bytes === undefined) throw outcome.error;
+  return { body: outcome.body, bytes: outcome.bytes, ttfbMs: outcome.ttfbMs };
 }
 
 /** The CallRecord of a tracked call (call-context.ts) that ends now: attempts and cause from the agent. */

@@ -96,16 +96,16 @@ export function createS3Store(cfg: S3TargetConfig, opts: AdapterOptions = {}): O
       return callRecord(clock, size, outcome);
     },
 
-    async get(key, { signal } = {}): Promise<GetResult> {
+    async get(key, { signal, toFile } = {}): Promise<GetResult> {
       const clock = startCall();
       const outcome = await trackCall(downloadTimeouts, signal, (call) =>
         downloadBody(
           async (again) => (await abortable(signal, (again ? onceClient : client).send(new GetObjectCommand({ Bucket, Key: key })))).Body as AsyncIterable<Uint8Array>,
-          { call, maxAttempts: retry.maxAttempts, strategy: retryStrategy, sinceStart: clock.elapsed },
+          { call, maxAttempts: retry.maxAttempts, strategy: retryStrategy, sinceStart: clock.elapsed, toFile },
         ),
       );
       const got = outcome.value;
-      return { body: got?.body, record: callRecord(clock, got?.body.length ?? 0, outcome, { ttfbMs: got?.ttfbMs }) };
+      return { body: got?.body, record: callRecord(clock, got?.bytes ?? 0, outcome, { ttfbMs: got?.ttfbMs }) };
     },
 
     async list(prefix, { pageSize, signal } = {}) {

@@ -37,6 +37,11 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+export interface GetOptions extends CallOptions {
+  /** Write the body to this file (created or truncated) instead of returning it: for objects too large to hold in memory. */
+  toFile?: string;
+}
+
 /** How an adapter treats its requests: deadlines per kind of call, and the retry budget. */
 export interface AdapterOptions {
   /** Uploads (and the store's housekeeping calls), downloads, inferences; defaults: DEFAULT_TIMEOUTS. */
@@ -46,7 +51,7 @@ export interface AdapterOptions {
 
 export interface GetResult {
   record: CallRecord;
-  /** The object's bytes; undefined when the call failed. */
+  /** The object's bytes; undefined when the call failed or they went to `toFile`. */
   body?: Buffer;
 }
 
@@ -59,7 +64,7 @@ export interface ObjectStore {
   /** Upload one object. `body` may be a Buffer or a Readable of exactly `size` bytes (the SDKs do not retry a stream). */
   put(key: string, body: Buffer | NodeJS.ReadableStream, size: number, opts?: CallOptions): Promise<CallRecord>;
   /** Download one object completely (a body that breaks is fetched again within the retry budget). */
-  get(key: string, opts?: CallOptions): Promise<GetResult>;
+  get(key: string, opts?: GetOptions): Promise<GetResult>;
   /** All keys under a prefix, following pagination (pageSize: keys per page, service default if absent). */
   list(prefix: string, opts?: { pageSize?: number } & CallOptions): Promise<string[]>;
   /** Delete the given keys (batched where the service allows). Returns how many were deleted. */
