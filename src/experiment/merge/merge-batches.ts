@@ -12,14 +12,14 @@ import { planSteps } from '../plan';
 import { warmupBatchesOf, type ShardSpec } from '../shard';
 import { batchMetrics } from '../records';
 import { RunSealing } from '../request-store/run-sealing';
-import { fileLines, FILES, parseRequestLine, readSealedBatches, stepKey } from '../run-check';
+import { fileLines, FILES, parseRequestLine, stepKey } from '../run-check';
 import { appendBatch } from '../run-store';
 import type { ShardFolder } from './shard-set';
 import path from 'node:path';
 
 /** A shard's sealed batches as groups of request rows, in file order. */
 function* batchGroups(shard: ShardFolder): Generator<{ key: string; rows: RequestRow[] }> {
-  const sealed = readSealedBatches(shard.dir, shard.manifest, [], []);
+  const sealed = shard.batchRows;
   let current: { key: string; rows: RequestRow[] } | null = null;
   for (const { line, torn } of fileLines(path.join(shard.dir, FILES.requests))) {
     if (torn || line === '') continue;
@@ -58,7 +58,6 @@ export async function mergeBatches(dir: string, runId: string, shards: readonly 
   const config = manifest.config;
   const plan = planSteps(Object.keys(config.platforms), manifest.plannedBatches, config.order, config.seed);
   const groups = shards.map((s) => batchGroups(s));
-  const shardRows = shards.map((s) => readSealedBatches(s.dir, s.manifest, [], []));
   const sealing = await RunSealing.start(dir, runId, false, warn);
   let done = 0;
   try {
@@ -71,7 +70,7 @@ export async function mergeBatches(dir: string, runId: string, shards: readonly 
         throw new UserError(`${shards[s].source}: ${FILES.requests} holds its batches out of the run's order (${key.replace('#', ' batch ')} expected, ${next.done ? 'the end' : next.value.key.replace('#', ' batch ')} found); it cannot be merged`);
       }
       const rows = next.value.rows.map((r) => ({ ...r, run: runId }));
-      const row = mergedBatchRow(runId, config, shards[s].manifest.shard, rows, shardRows[s].get(key)!.row);
+      const row = mergedBatchRow(runId, config, shards[s].manifest.shard, rows, shards[s].batchRows.get(key)!);
       appendBatch(dir, rows, row);
       await sealing.sealStep(step.platform, step.batch, rows);
       done += 1;

@@ -64,7 +64,7 @@ function mergedManifest(runId: string, shards: readonly ShardFolder[], status: R
       ...s.manifest.shard,
       runId: s.manifest.runId,
       source: s.source,
-      batches: s.batches,
+      batches: s.batchRows.size,
       loadSteps: s.loadSteps.length,
       startedAt: s.manifest.startedAt,
       endedAt: s.manifest.endedAt,

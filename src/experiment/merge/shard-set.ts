@@ -9,6 +9,7 @@ import { UserError } from '../../errors';
 import type { RunManifest } from '../manifest';
 import { readLoadSteps } from '../load/load-store';
 import type { LoadStepRow } from '../../schema/load-records';
+import type { BatchRow } from '../../schema/records';
 import { checkRun, describeProblem, stepKey } from '../run-check';
 import { FILES, readManifest } from '../run-folder';
 import { ownsBatch } from '../shard';
@@ -19,8 +20,8 @@ export interface ShardFolder {
   source: string;
   manifest: RunManifest & { shard: NonNullable<RunManifest['shard']> };
   loadSteps: LoadStepRow[];
-  /** Platform × batch steps its folder holds (sealed and adding up). */
-  batches: number;
+  /** The batch rows its folder holds (sealed and adding up), by step (platform#batch): read once, by the check. */
+  batchRows: Map<string, BatchRow>;
 }
 
 /** The run folders a path names: itself, or (a downloaded prefix, a folder of shards) the run folders inside it. */
@@ -45,7 +46,7 @@ export function checkShardSet(folders: Array<{ dir: string; source: string }>): 
   for (const { dir, source } of folders) {
     const manifest = readManifest(dir);
     if (!manifest.shard) throw new UserError(`${source} is not a shard (it was run without --shard): merge takes the folders of one "run --shard I/N" group`);
-    shards.push({ dir, source, manifest: manifest as ShardFolder['manifest'], loadSteps: [], batches: 0 });
+    shards.push({ dir, source, manifest: manifest as ShardFolder['manifest'], loadSteps: [], batchRows: new Map() });
   }
   const [first] = shards;
   const n = first.manifest.shard.count;
@@ -89,9 +90,9 @@ function checkCoverage(shards: ShardFolder[]): void {
   for (const s of shards) {
     const check = checkRun(s.dir, s.manifest);
     if (check.problems.length) throw new UserError(`${s.source} does not add up: ${describeProblem(check.problems[0])}`);
-    s.batches = check.batches.length;
     for (const b of check.batches) {
       const key = stepKey(b.platform, b.batch);
+      s.batchRows.set(key, b);
       const other = measuredBy.get(key);
       if (other) throw new UserError(`${b.platform} batch ${b.batch + 1} is measured twice: by ${other.source} and by ${s.source}`);
       if (!ownsBatch(s.manifest.shard, b.batch)) {
