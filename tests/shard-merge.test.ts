@@ -244,6 +244,23 @@ describe('three shards merged into one run', () => {
     const noId = runCli(['run', '--config', configFile, '--shard', '0/3'], env);
     assert.equal(noId.status, 1);
     assert.match(noId.stderr.trim().split('\n').filter((l) => !l.includes('src/ is newer')).join('\n'), /^cloudbench: --shard needs --run-id: the id all 3 shards share \(e\.g\. --run-id \d{8}-\d{6}-[0-9a-f]{4}\)$/);
+    // A damaged load log is named by file and line, not a JSON parser's stack trace.
+    const damaged = path.join(work, 'damaged', 'group-1-shard-1-of-3');
+    fs.cpSync(folders[1], damaged, { recursive: true });
+    fs.appendFileSync(path.join(damaged, 'load-requests.jsonl'), '{"run": "cut off\n');
+    refuse([folders[0], damaged, folders[2]], /^cloudbench: group-1-shard-1-of-3: load-requests\.jsonl line \d+ is not JSON \(the file was damaged\)$/);
+    // A shard whose request log holds its batches out of the run's order passes the checks and fails
+    // only while the merged folder is being written: the merge removes what it had written.
+    const shuffled = path.join(work, 'shuffled', 'group-1-shard-0-of-3');
+    fs.cpSync(folders[0], shuffled, { recursive: true });
+    fs.rmSync(path.join(shuffled, 'requests'), { recursive: true, force: true });
+    const groups = new Map<string, string[]>();
+    for (const l of fs.readFileSync(path.join(shuffled, 'requests.jsonl'), 'utf8').split('\n').filter(Boolean)) {
+      const r = JSON.parse(l) as { platform: string; batch: number };
+      groups.set(`${r.platform}#${r.batch}`, [...(groups.get(`${r.platform}#${r.batch}`) ?? []), l]);
+    }
+    fs.writeFileSync(path.join(shuffled, 'requests.jsonl'), [...groups.values()].reverse().flat().map((l) => `${l}\n`).join(''));
+    refuse([shuffled, folders[1], folders[2]], /^cloudbench: .*shard-0-of-3: requests\.jsonl holds its batches out of the run's order \(.* expected, .* found\); it cannot be merged$/);
     assert.ok(!fs.existsSync(path.join(work, 'refused', 'group-1')), 'a refused merge leaves no merged folder');
   });
 });

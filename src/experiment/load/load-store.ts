@@ -52,9 +52,14 @@ export function* readLoadRequests(dir: string, only?: { platform: string; step: 
   const file = path.join(dir, LOAD_FILES.requests);
   if (!fs.existsSync(file)) return;
   const sealed = new Set(readLoadSteps(dir).map((s) => loadStepKey(s.platform, s.step)));
-  for (const { line, torn } of fileLines(file)) {
+  for (const { line, n, torn } of fileLines(file)) {
     if (line === '' || torn) continue;
-    const row = JSON.parse(line) as LoadRequestRow;
+    let row: LoadRequestRow;
+    try {
+      row = JSON.parse(line) as LoadRequestRow;
+    } catch {
+      throw new UserError(`${path.basename(dir)}: ${LOAD_FILES.requests} line ${n} is not JSON (the file was damaged)`);
+    }
     if (!sealed.has(loadStepKey(row.platform, row.step))) continue;
     if (only && (row.platform !== only.platform || row.step !== only.step)) continue;
     yield row;
