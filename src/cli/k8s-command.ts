@@ -20,7 +20,7 @@ import {
   checkDnsSubdomain,
   checkLabelValue,
   checkMemory,
-  checkRunId,
+  checkDnsRunId,
   configMapName,
   defaultRunId,
   envReferences,
@@ -124,7 +124,7 @@ async function k8sJob(flags: K8sJobFlags): Promise<void> {
   const startAt = o.startAt !== undefined
     ? parseStartAt(o.startAt, now)
     : new Date(Math.ceil((now.getTime() + (o.startIn ?? DEFAULT_START_IN_S) * 1000) / 1000) * 1000);
-  const runId = o.runId !== undefined ? checkRunId(o.runId) : defaultRunId(now, randomBytes(2).toString('hex'));
+  const runId = o.runId !== undefined ? checkDnsRunId(o.runId) : defaultRunId(now, randomBytes(2).toString('hex'));
   if (!o.image.trim() || /\s/.test(o.image)) throw new UserError(`--image takes an image reference, got ${JSON.stringify(o.image)}`);
   if (o.namespace !== undefined) checkDnsLabel('--namespace', o.namespace);
   for (const s of o.secret) checkDnsSubdomain('--secret', s);

@@ -81,7 +81,7 @@ export const MAX_RUN_ID = 63 - CONFIG_SUFFIX.length;
 
 const show = (value: string) => (/^\S+$/.test(value) ? value : JSON.stringify(value));
 
-export function checkRunId(id: string): string {
+export function checkDnsRunId(id: string): string {
   if (id.length > MAX_RUN_ID || !DNS_LABEL.test(id)) {
     throw new UserError(
       `--run-id takes 1-${MAX_RUN_ID} lowercase letters, digits or hyphens, starting and ending with a letter or digit (it names the Job, its ConfigMap and the shard folders), got ${show(id)}`,
