@@ -110,6 +110,27 @@ describe('headless notebook execution', { skip: jupyterMissing }, () => {
     assert.doesNotMatch(cli.stderr, /at .*\.ts:\d+/, 'no stack trace of ours');
   });
 
+  test('a UserError thrown in a cell shows as one line; a bug keeps its trace', async () => {
+    // `import … from "cloudbench"` resolves from the notebook's folder, as in a user's project.
+    const dir = path.join(tmp, 'cell-errors');
+    fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
+    fs.symlinkSync(ROOT, path.join(dir, 'node_modules', 'cloudbench'), 'dir');
+    const stderrOf = async (source: string): Promise<string> => {
+      const file = path.join(dir, `${Math.random().toString(36).slice(2)}.ipynb`);
+      fs.renameSync(notebook([{ source }]), file);
+      const out = file.replace(/\.ipynb$/, '.out.ipynb');
+      await assert.rejects(runNotebook(file, { out }));
+      return outputsOf(out)[0].filter((o) => o.output_type === 'stream').map(text).join('');
+    };
+    // Awaited: tslab reports it from the cell's promise (a config mistake is a ConfigError, a UserError).
+    const user = await stderrOf('import { loadRun } from "cloudbench";\nawait loadRun("/nonexistent-run-folder");');
+    assert.match(user, /^\w*Error: .*nonexistent-run-folder.*\n?$/, user);
+    const config = await stderrOf('import { parseExperimentConfig } from "cloudbench";\nparseExperimentConfig({ name: "x", platforms: { aws: "local:aws" }, dataset: { type: "synthetic", count: 4 }, batches: -1 });');
+    assert.match(config, /^ConfigError: config\.batches: [^\n]*\n?$/, config);
+    const bug = await stderrOf('const o: any = undefined;\nconsole.log(o.x);');
+    assert.match(bug, /TypeError: Cannot read properties of undefined[\s\S]*\n\s+at /, bug);
+  });
+
   test('01-quickstart runs against the local stack and shows the table and the charts', async () => {
     const out = path.join(tmp, '01.out.ipynb');
     await runNotebook(path.join(ROOT, 'notebooks', '01-quickstart.ipynb'), { params: { batches: 2, batchSize: 8, outDir: path.join(tmp, 'runs') }, out });

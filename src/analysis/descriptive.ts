@@ -2,9 +2,10 @@
  * Descriptive statistics for one sample of measurements, plus the input
  * validation shared by every module in src/analysis.
  */
+import { UserError } from '../errors';
 
 /** Thrown when a statistic is asked of data it is not defined for. */
-export class StatsInputError extends Error {
+export class StatsInputError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'StatsInputError';

@@ -2,8 +2,9 @@
  * A tiny reader for untrusted JSON/YAML config: every failure names the field path and what is
  * accepted, so a user can fix the file without reading our code.
  */
+import { UserError } from '../errors';
 
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   override name = 'ConfigError';
 }
 

@@ -4,6 +4,7 @@
  * A source hands out metadata first and bytes only on demand, so a run over COCO train2017
  * (118k files, ~19 GB) holds names and sizes in memory, never the images themselves.
  */
+import { UserError } from '../errors';
 
 export type ImageContentType = 'image/jpeg' | 'image/png';
 
@@ -95,7 +96,7 @@ export type DatasetErrorCode =
  * A dataset problem the user can fix (wrong path, empty folder, a mislabelled file).
  * The message is written for the person running the benchmark, not for a developer.
  */
-export class DatasetError extends Error {
+export class DatasetError extends UserError {
   override readonly name = 'DatasetError';
   constructor(
     readonly code: DatasetErrorCode,
