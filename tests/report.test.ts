@@ -168,7 +168,7 @@ describe('report HTML', () => {
 
 describe('report PDF', () => {
   const browser = findBrowser();
-  const skip = !browser ? 'no Chrome/Chromium (sudo bash scripts/system-deps.sh chromium)' : !hasCommand('pdftotext') ? 'no pdftotext (poppler-utils)' : false;
+  const skip = !browser ? 'no Chrome/Chromium: none on the system and no @sparticuz/chromium (not Linux x64, or optional dependencies omitted)' : !hasCommand('pdftotext') ? 'no pdftotext (poppler-utils)' : false;
 
   test('is A4 with page numbers and contains every table and figure caption', { skip, timeout: 120_000 }, async () => {
     const out = path.join(tmp, 'pdf');
@@ -189,7 +189,8 @@ describe('report PDF', () => {
 
   test('without a browser: a clear message, and the HTML is still written', async () => {
     const emptyPath = fs.mkdtempSync(path.join(tmp, 'path-'));
-    const env = { PUPPETEER_EXECUTABLE_PATH: path.join(tmp, 'no-such-chrome'), PATH: emptyPath };
+    // 'system': the npm Chromium would otherwise be found (tests/pdf-bundled.test.ts covers that one).
+    const env = { PUPPETEER_EXECUTABLE_PATH: path.join(tmp, 'no-such-chrome'), PATH: emptyPath, CLOUDBENCH_BROWSER: 'system' };
     assert.equal(findBrowser(env), null);
     const finder = () => findBrowser(env);
 
@@ -211,7 +212,7 @@ describe('report PDF', () => {
     assert.match(r.warnings.join('\n'), /PDF not written: .*sudo apt-get install chromium/);
 
     // Through the command, with the environment a user would have: --format pdf fails, the default does not.
-    const saved = { PATH: process.env.PATH, PUPPETEER_EXECUTABLE_PATH: process.env.PUPPETEER_EXECUTABLE_PATH };
+    const saved = { PATH: process.env.PATH, PUPPETEER_EXECUTABLE_PATH: process.env.PUPPETEER_EXECUTABLE_PATH, CLOUDBENCH_BROWSER: process.env.CLOUDBENCH_BROWSER };
     const errors: string[] = [];
     const origError = console.error;
     const origLog = console.log;

@@ -56,7 +56,7 @@ async function emit(doc: ReportDocument, data: unknown, basename: string, o: Doc
   else console.log(documentText(doc, { skipSections: ['Method'] }));
   if (o.out === undefined) return;
   const formats = o.format === undefined ? ['html', 'pdf'] : parseFormats(o.format);
-  const written = await load.report().writeDocument(doc, path.resolve(o.out), { basename, pdf: formats.includes('pdf') });
+  const written = await load.report().writeDocument(doc, path.resolve(o.out), { basename, pdf: formats.includes('pdf'), onStatus: (line) => console.log(line) });
   const log = o.json ? console.error : console.log;
   log(`\nHTML: ${written.htmlPath}`);
   if (written.pdfPath) log(`PDF:  ${written.pdfPath}`);

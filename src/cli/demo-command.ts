@@ -38,7 +38,7 @@ export function registerDemoCommand(program: Command): void {
         autoscale: { min: DEMO_AUTOSCALE.min, max: DEMO_AUTOSCALE.max }, provisionS: DEMO_AUTOSCALE.provisionS, cooldownS: DEMO_AUTOSCALE.cooldownS,
       });
       console.log('\nRendering the report…');
-      const report = await load.report().renderReport(result.dir);
+      const report = await load.report().renderReport(result.dir, { onStatus: (line) => console.log(line) });
       for (const w of report.warnings) console.error(`cloudbench: warning: ${w}`);
       console.log('\nDone. Everything is in the run folder:');
       console.log(`  report (HTML)  ${report.htmlPath}`);

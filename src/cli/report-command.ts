@@ -48,6 +48,7 @@ export async function reportFromCli(runDir: string, o: ReportCommandOptions): Pr
     outDir: o.out,
     withStudy: o.withStudy,
     analysis: { alpha: o.alpha, templatesDir: o.templates },
+    onStatus: (line) => console.log(line),
   });
   console.log(`HTML: ${result.htmlPath}`);
   if (result.pdfPath) console.log(`PDF:  ${result.pdfPath}`);

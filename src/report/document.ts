@@ -55,6 +55,8 @@ export interface WriteDocumentOptions {
   pdf?: boolean;
   templateDir?: string;
   findBrowser?: BrowserFinder;
+  /** Told about slow one-off work (unpacking the npm Chromium on first use). */
+  onStatus?: (line: string) => void;
 }
 
 export interface WrittenDocument {
@@ -76,6 +78,6 @@ export async function writeDocument(doc: ReportDocument, outDir: string, opts: W
     return result;
   }
   result.pdfPath = path.join(outDir, `${opts.basename}.pdf`);
-  await htmlToPdf(html, result.pdfPath, { browser, footerText: doc.footer });
+  await htmlToPdf(html, result.pdfPath, { browser, footerText: doc.footer, onStatus: opts.onStatus });
   return result;
 }

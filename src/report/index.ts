@@ -40,6 +40,8 @@ export interface RenderReportOptions {
   model?: AnalysisModel;
   findBrowser?: BrowserFinder;
   pdfTimeoutMs?: number;
+  /** Told about slow one-off work (unpacking the npm Chromium on first use). */
+  onStatus?: (line: string) => void;
   /** A run folder whose files do not add up: refuse (default), or leave those batches out and warn. */
   invalid?: 'refuse' | 'exclude';
 }
@@ -107,7 +109,7 @@ export async function renderReport(source: string, opts: RenderReportOptions = {
     return result;
   }
   const pdfPath = path.join(outDir, REPORT_FILES.pdf);
-  await htmlToPdf(html, pdfPath, { browser, footerText: `${report.title} — run ${report.run.id}`, timeoutMs: opts.pdfTimeoutMs });
+  await htmlToPdf(html, pdfPath, { browser, footerText: `${report.title} — run ${report.run.id}`, timeoutMs: opts.pdfTimeoutMs, onStatus: opts.onStatus });
   result.pdfPath = pdfPath;
   result.timings.pdf = clock();
   return result;

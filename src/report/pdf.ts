@@ -1,21 +1,23 @@
 /**
- * HTML → A4 PDF with puppeteer-core and a system Chromium: page numbers in the footer, print CSS
+ * HTML → A4 PDF with puppeteer-core and a Chromium (system or npm, see browser.ts): page numbers in the footer, print CSS
  * from the template (no figure or table row cut across pages, table headers repeated). The page
  * may not fetch anything: every request except the document itself is aborted.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { publishFile } from '../durable-files';
 import { UserError } from '../errors';
 import { escapeHtml } from './format';
-import { launchArgs, makeProfileDir, removeProfileDir, type BrowserLocation } from './browser';
+import { describeBrowser, launchBrowser, makeProfileDir, removeProfileDir, type BrowserLocation } from './browser';
 
 export interface PdfOptions {
   browser: BrowserLocation;
   /** Left side of the footer, e.g. the title and run id. */
   footerText: string;
   timeoutMs?: number;
+  /** Told about slow one-off work (unpacking the npm Chromium on first use). */
+  onStatus?: (line: string) => void;
 }
 
 function footerTemplate(text: string): string {
@@ -35,19 +37,11 @@ export async function htmlToPdf(html: string, pdfPath: string, opts: PdfOptions)
   let browser: Browser | undefined;
   try {
     try {
-      browser = await puppeteer.launch({
-        executablePath: opts.browser.executablePath,
-        headless: true,
-        args: launchArgs(profile),
-        timeout,
-        // The CLI handles Ctrl-C itself; closing is done in `finally`.
-        handleSIGINT: false,
-        handleSIGTERM: false,
-        handleSIGHUP: false,
-      });
+      // Closing is done in `finally`, also after Ctrl-C (the CLI handles signals itself).
+      browser = await launchBrowser(opts.browser, { profileDir: profile, timeoutMs: timeout, onStatus: opts.onStatus });
     } catch (err) {
       throw new UserError(
-        `could not start the browser ${opts.browser.executablePath} for the PDF: ${(err as Error).message.split('\n')[0]} ` +
+        `could not start the browser ${describeBrowser(opts.browser)} for the PDF: ${(err as Error).message.split('\n')[0]} ` +
           '(the HTML report is written; check the browser, or point PUPPETEER_EXECUTABLE_PATH at another one)',
       );
     }
