@@ -84,7 +84,7 @@ export * from './report/charts';
 export { renderSvg } from './report/render-svg';
 
 // Notebooks: display helpers and headless execution
-export { tableHtml, chartSvg, showTable, showChart, showReport, showReportTable, showFigure, showParagraphs, paragraphText, type TableOptions } from './notebook/display';
+export { tableHtml, chartSvg, showTable, showChart, showReport, showReportTable, reportTableOutputHtml, showFigure, showParagraphs, paragraphText, type TableOptions } from './notebook/display';
 export { runNotebook, NotebookError, type NotebookRunResult, type RunNotebookOptions } from './notebook/run-notebook';
 export { parseParameterArgs, injectParameters } from './notebook/parameters';
 

@@ -126,15 +126,15 @@ describe('report HTML', () => {
     await assert.rejects(renderReport(fixture, { templateDir: dir }), /report\.css not found/);
   });
 
-  test('tables and figures render on their own (notebooks), without document markers', async () => {
+  test('tables and figures render on their own (notebooks), without document markers, numbered as in the report', async () => {
     const r = await renderReport(fixture, { formats: ['html'], outDir: path.join(tmp, 'parts') });
     for (const t of allTables(r.report)) {
       const html = tableHtml(t);
-      assert.match(html, /<caption><span class="label">Table\.<\/span>/);
+      assert.match(html, new RegExp(`<caption><span class="label">${t.number ?? 'Table'}\\.</span>`));
       assert.doesNotMatch(html, /[\uE000-\uF8FF]|\[\[/);
     }
     const f = allFigures(r.report)[0];
-    assert.match(figureHtml(f, (await renderSvg(f.spec!, f.id)).svg), /<figcaption><span class="label">Figure\.<\/span>/);
+    assert.match(figureHtml(f, (await renderSvg(f.spec!, f.id)).svg), /<figcaption><span class="label">Figure 1\.<\/span>/);
   });
 
   test('a report regenerated from analysis.json alone is the same report', async () => {

@@ -6,10 +6,12 @@
 import type { DataFrame } from 'danfojs-node';
 import fs from 'node:fs';
 import type { TopLevelSpec } from 'vega-lite';
+import { UserError } from '../errors';
 import { escapeHtml } from '../report/format';
-import { allFigures, allTables, tableHtml as reportTableHtml } from '../report/html';
+import { allFigures, allTables, figureCaptionHtml, figureHtml as reportFigureHtml, tableHtml as reportTableHtml } from '../report/html';
 import type { Paragraph, ReportFigure, ReportModel, ReportTable } from '../report/report-model';
 import { renderSvg } from '../report/render-svg';
+import { reportOutputHtml } from './report-style';
 
 type Row = Record<string, unknown>;
 
@@ -48,7 +50,7 @@ export function tableHtml(data: DataFrame | readonly Row[], opts: TableOptions =
   const columns = opts.columns ?? all.columns;
   const index = columns.map((c) => all.columns.indexOf(c));
   const missing = columns.filter((_, i) => index[i] < 0);
-  if (missing.length) throw new Error(`no column ${missing.join(', ')} (columns: ${all.columns.join(', ')})`);
+  if (missing.length) throw new UserError(`no column ${missing.join(', ')} (columns: ${all.columns.join(', ')})`);
   const maxRows = opts.maxRows ?? 50;
   const digits = opts.digits ?? 4;
   const body = all.rows
@@ -112,24 +114,46 @@ export function showReport(htmlPath: string, opts: { height?: number } = {}): vo
   });
 }
 
-/** Shows one of the report's tables (numbered caption, notes) in the notebook. */
-export function showReportTable(t: ReportTable): void {
-  displayBundle({ 'text/html': reportTableHtml(t), 'text/plain': t.caption });
+/** "Table 3. Caption." as plain text: the number the report gives the item, when it places it. */
+function captionText(x: ReportTable | ReportFigure, kind: 'Table' | 'Figure'): string {
+  return `${x.number ?? kind}. ${x.caption}`;
 }
 
-/** Shows one of the report's figures, or the reason it has none (e.g. insufficient data). */
-export async function showFigure(f: ReportFigure): Promise<void> {
-  if (f.spec) await showChart(f.spec);
-  else displayBundle({ 'text/html': `<p><em>${escapeHtml(f.caption)}: ${escapeHtml(f.empty ?? 'no data')}</em></p>`, 'text/plain': f.caption });
+/** The HTML output showReportTable sends: the report's table block and the report CSS it uses. */
+export function reportTableOutputHtml(t: ReportTable): string {
+  return reportOutputHtml(reportTableHtml(t));
+}
+
+/** Shows one of the report's tables as the report shows it: numbered caption, emphasis, alignment, notes. */
+export function showReportTable(t: ReportTable): void {
+  displayBundle({ 'text/html': reportTableOutputHtml(t), 'text/plain': captionText(t, 'Table') });
 }
 
 /**
- * The report's generated paragraphs as plain text: the `[[tab-…]]` / `[[fig-…]]` cross-references
- * (numbered only in the rendered report) become the caption they point to.
+ * Shows one of the report's figures (the chart, then its numbered caption as in the report), or the
+ * reason it has none (e.g. insufficient data). The caption is an output of its own so the chart
+ * stays interactive in JupyterLab (an HTML bundle would take precedence over the Vega-Lite one).
+ */
+export async function showFigure(f: ReportFigure): Promise<void> {
+  if (f.spec) {
+    await showChart(f.spec);
+    displayBundle({ 'text/html': reportOutputHtml(figureCaptionHtml(f)), 'text/plain': captionText(f, 'Figure') });
+  } else {
+    // The report's "nothing to draw" box, with the caption under it.
+    displayBundle({ 'text/html': reportOutputHtml(reportFigureHtml(f, undefined)), 'text/plain': `${captionText(f, 'Figure')} ${f.empty ?? ''}` });
+  }
+}
+
+/**
+ * The report's generated paragraphs as plain text: a `[[tab-…]]` / `[[fig-…]]` cross-reference
+ * becomes the number the report gives that item ("Table 3"), or its caption if the report has none.
  */
 export function paragraphText(p: Paragraph, report: ReportModel): string {
-  const captions = new Map<string, string>([...allTables(report), ...allFigures(report)].map((x) => [x.id, x.caption]));
-  return p.replace(/\[\[((?:tab|fig)-[A-Za-z0-9_-]+)\]\]/g, (_, id: string) => `"${captions.get(id) ?? id}"`);
+  const items = new Map([...allTables(report), ...allFigures(report)].map((x) => [x.id, x]));
+  return p.replace(/\[\[((?:tab|fig)-[A-Za-z0-9_-]+)\]\]/g, (_, id: string) => {
+    const x = items.get(id);
+    return x?.number ?? `"${x?.caption ?? id}"`;
+  });
 }
 
 /** Shows the report's generated paragraphs (e.g. `report.summary`) as text. */

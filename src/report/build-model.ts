@@ -15,10 +15,17 @@ import { methodologyTable, resourcesTable } from './model/setup';
 import { summaryParagraphs } from './model/summary';
 import { capabilitiesTable, requirementsTable, winnersTable } from './model/verdicts';
 import { isoTime, listText } from './format';
+import { allFigures, allTables, captionNumbers } from './html';
+import { loadTemplate, type ReportTemplate } from './template';
 
 export interface ReportModelOptions {
   /** Show the study's published values in columns labelled as the study's (needs analysis.study). */
   withStudy?: boolean;
+  /**
+   * The template the report is rendered with (default: the bundled one). It fixes the numbers
+   * ("Table 3") of the tables and figures, which the model carries so a notebook shows the same.
+   */
+  template?: ReportTemplate;
 }
 
 export function studyLabelOf(analysis: AnalysisModel): string {
@@ -41,7 +48,7 @@ export function buildReportModel(analysis: AnalysisModel, opts: ReportModelOptio
       }),
     );
   const methodTable = methodologyTable(analysis);
-  return {
+  const model: ReportModel = {
     title: manifest.name,
     run: {
       id: manifest.runId,
@@ -73,6 +80,18 @@ export function buildReportModel(analysis: AnalysisModel, opts: ReportModelOptio
     capabilities: capabilitiesTable(analysis),
     appendix: { run: runTable(manifest), versions: versionsTable(manifest), config: sortedJson(manifest.config) },
   };
+  // Numbered by the renderer's own function on the template's layout, so the numbers cannot drift.
+  const numbers = captionNumbers(model, opts.template ?? loadTemplate());
+  for (const item of [...allTables(model), ...allFigures(model)]) {
+    const n = numbers.get(item.id);
+    if (n) item.number = n;
+  }
+  for (const t of allTables(model)) {
+    const refs = t.notes.flatMap((note) => [...note.matchAll(/\[\[((?:tab|fig)-[A-Za-z0-9_-]+)\]\]/g)].map((m) => m[1]));
+    const numbered = refs.filter((id) => numbers.has(id)).map((id) => [id, numbers.get(id)!]);
+    if (numbered.length) t.refs = Object.fromEntries(numbered);
+  }
+  return model;
 }
 
 const PHASE_TEXT: Record<string, string> = {

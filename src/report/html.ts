@@ -58,20 +58,30 @@ export function figureBlock(f: ReportFigure, svg: string | undefined): string {
   const chart = svg
     ? `<div class="chart" role="img" aria-label="${escapeHtml(f.alt)}">${svg}</div>`
     : `<div class="chart-empty">${escapeHtml(f.empty ?? 'Nothing to draw.')}</div>`;
-  return `<figure class="figure" id="${f.id}">\n${chart}\n<figcaption><span class="label">${CAP(f.id)}.</span> ${escapeHtml(f.caption)}</figcaption>\n</figure>`;
+  return `<figure class="figure" id="${f.id}">\n${chart}\n${figcaption(f)}\n</figure>`;
+}
+
+function figcaption(f: ReportFigure): string {
+  return `<figcaption><span class="label">${CAP(f.id)}.</span> ${escapeHtml(f.caption)}</figcaption>`;
 }
 
 /**
- * One table as HTML outside a report (notebooks): there is no document to number it in, so the
- * caption says "Table" and references to other items name them by id.
+ * One table as HTML outside a report (notebooks): its caption carries the number the report gives
+ * it (`t.number`, set by buildReportModel), or just "Table" for one the report does not place; a
+ * reference in its notes reads as in the report (`t.refs`), else names the item by id.
  */
 export function tableHtml(t: ReportTable): string {
-  return standalone(tableBlock(t));
+  return standalone(tableBlock(t), t.number, t.refs);
 }
 
 /** One figure as HTML outside a report (`svg` from renderSvg, or undefined for the empty note). */
 export function figureHtml(f: ReportFigure, svg: string | undefined): string {
-  return standalone(figureBlock(f, svg));
+  return standalone(figureBlock(f, svg), f.number);
+}
+
+/** Only the figure's numbered caption, for a chart shown by other means (a notebook's Vega-Lite output). */
+export function figureCaptionHtml(f: ReportFigure): string {
+  return standalone(`<figure class="figure" id="${f.id}">\n${figcaption(f)}\n</figure>`, f.number);
 }
 
 /** One paragraph of the model as HTML outside a report. */
@@ -79,10 +89,10 @@ export function paragraphHtml(p: Paragraph): string {
   return standalone(paragraphBlock(p));
 }
 
-function standalone(html: string): string {
+function standalone(html: string, number?: string, refs: Readonly<Record<string, string>> = {}): string {
   return html
-    .replace(/\uE100cap:([^\uE101]+)\uE101/g, (_, id: string) => (id.startsWith('fig-') ? 'Figure' : 'Table'))
-    .replace(/\uE100ref:([^\uE101]+)\uE101/g, (_, id: string) => `${id.startsWith('fig-') ? 'figure' : 'table'} “${id}”`);
+    .replace(/\uE100cap:([^\uE101]+)\uE101/g, (_, id: string) => number ?? (id.startsWith('fig-') ? 'Figure' : 'Table'))
+    .replace(/\uE100ref:([^\uE101]+)\uE101/g, (_, id: string) => refs[id] ?? `${id.startsWith('fig-') ? 'figure' : 'table'} “${id}”`);
 }
 
 /** Every figure of the model, by id. */
@@ -229,16 +239,31 @@ export function placeholders(model: ReportModel, svgs: Svgs): Placeholders {
   };
 }
 
-/** Numbers captions in document order, then resolves references to them. */
-export function numberCaptions(html: string): string {
+/** "Table 3" / "Figure 2" per id, in the order the captions appear in the document: the one numbering. */
+function captionNumbering(html: string): Map<string, string> {
   const numbers = new Map<string, string>();
   let tables = 0;
   let figures = 0;
-  const numbered = html.replace(/\uE100cap:([^\uE101]+)\uE101/g, (_, id: string) => {
+  for (const [, id] of html.matchAll(/\uE100cap:([^\uE101]+)\uE101/g)) {
     // A table or figure placed twice keeps its first number.
     if (!numbers.has(id)) numbers.set(id, id.startsWith('fig-') ? `Figure ${++figures}` : `Table ${++tables}`);
-    return numbers.get(id)!;
-  });
+  }
+  return numbers;
+}
+
+/**
+ * The numbers the report rendered with this template gives its tables and figures, by id (items the
+ * template does not place have none). buildReportModel stores them on the items for notebooks.
+ */
+export function captionNumbers(model: ReportModel, template: ReportTemplate): Map<string, string> {
+  // The same blocks in the same order as renderHtml; figures need no SVG to be numbered.
+  return captionNumbering(fillTemplate(template, placeholders(model, new Map()), escapeHtml));
+}
+
+/** Numbers captions in document order, then resolves references to them. */
+export function numberCaptions(html: string): string {
+  const numbers = captionNumbering(html);
+  const numbered = html.replace(/\uE100cap:([^\uE101]+)\uE101/g, (_, id: string) => numbers.get(id)!);
   return numbered.replace(/\uE100ref:([^\uE101]+)\uE101/g, (_, id: string) =>
     numbers.has(id) ? `<a class="ref" href="#${id}">${numbers.get(id)}</a>` : `<span class="ref-missing">${id.startsWith('fig-') ? 'a figure' : 'a table'} not in this report</span>`,
   );

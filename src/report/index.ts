@@ -84,7 +84,7 @@ export async function renderReport(source: string, opts: RenderReportOptions = {
   }
   if (analysis.exclusions.total === 0) throw new UserError(`${source} has no completed batches yet: nothing to report`);
 
-  const report = buildReportModel(analysis, { withStudy: opts.withStudy });
+  const report = buildReportModel(analysis, { withStudy: opts.withStudy, template });
   const warnings: string[] = [...notes];
   if (opts.withStudy && !analysis.study) warnings.push('--with-study: no study reference file (study-reference.yaml) was found, so no study columns are shown.');
   const model = clock();

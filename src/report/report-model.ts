@@ -34,6 +34,10 @@ export interface ReportTable {
   notes: string[];
   /** 'keyvalue': a two-column list of settings (first column is a label, never wrapped). */
   layout?: 'data' | 'keyvalue';
+  /** "Table 3": the number the report gives it (see buildReportModel); absent when the template does not place it. */
+  number?: string;
+  /** The numbers of the items its notes refer to (`[[tab-…]]`), so it reads the same on its own. */
+  refs?: Record<string, string>;
 }
 
 export interface ReportFigure {
@@ -45,6 +49,8 @@ export interface ReportFigure {
   empty: string | null;
   /** Text alternative for screen readers. */
   alt: string;
+  /** "Figure 2": the number the report gives it (see buildReportModel); absent when the template does not place it. */
+  number?: string;
 }
 
 /**
