@@ -6,7 +6,9 @@ writing the notebook, or (--allow-errors) runs on past the failure; tslab prints
 type/runtime error to the cell's stderr, so we need the failing cell *and* the partial notebook.
 
 Usage: execute-notebook.py IN OUT --kernel NAME --timeout SECONDS --cwd DIR
-Prints one JSON line: {"ok": bool, "failedCell": int|null, "error": str|null, "cells": [{"index", "durationMs", "status"}]}
+Prints a JSON line per code cell as it starts and ends ({"event": "start"|"end", "index", "ordinal",
+"of", "durationMs", "status"}), then a summary line:
+{"event": "summary", "ok": bool, "failedCell": int|null, "error": str|null, "cells": [{"index", "durationMs", "status"}]}
 """
 import argparse
 import json
@@ -42,11 +44,16 @@ def main():
     nbformat.validator.normalize(nb)
     client = NotebookClient(nb, kernel_name=args.kernel, timeout=args.timeout, allow_errors=False,
                             resources={"metadata": {"path": args.cwd}})
-    result = {"ok": True, "failedCell": None, "error": None, "cells": []}
+    result = {"event": "summary", "ok": True, "failedCell": None, "error": None, "cells": []}
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+
+    def progress(**fields):
+        print(json.dumps(fields), flush=True)
+
     with client.setup_kernel():
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
+        for ordinal, index in enumerate(code_cells, start=1):
+            cell = nb.cells[index]
+            progress(event="start", index=index, ordinal=ordinal, of=len(code_cells))
             start = time.monotonic()
             status = "ok"
             try:
@@ -58,6 +65,7 @@ def main():
             duration = (time.monotonic() - start) * 1000
             cell.metadata["cloudbench"] = {"durationMs": round(duration, 1), "status": status}
             result["cells"].append({"index": index, "durationMs": round(duration, 1), "status": status})
+            progress(event="end", index=index, ordinal=ordinal, of=len(code_cells), durationMs=round(duration, 1), status=status)
             if status == "error":
                 break
     nbformat.write(nb, args.output)

@@ -31,6 +31,13 @@ if (files.length === 0) {
   console.error('No test files found under tests/.');
   process.exit(1);
 }
+
+// The notebook tests use the project's Jupyter (`npm run lab`'s .venv): made here, once, before
+// test files run in parallel. Where pip cannot make it, those tests skip and say why.
+if (files.some((f) => /notebook|interrupts|jupyter/.test(f))) {
+  const lab = spawnSync(process.execPath, [path.join(root, 'bin', 'cloudbench.cjs'), 'lab', '--install-only'], { cwd: root, stdio: 'inherit' });
+  if (lab.status !== 0) console.error('run-tests: the project JupyterLab could not be set up (see above): the notebook tests will be skipped.');
+}
 // Two test files at a time: the machine has 2 cores and the detector tests are CPU-bound.
 const result = spawnSync(
   process.execPath,

@@ -7,6 +7,7 @@ import { registerDatasetCommands } from './cli/dataset-command';
 import { registerDemoCommand } from './cli/demo-command';
 import { registerDoctorCommand } from './cli/doctor-command';
 import { registerK8sCommands } from './cli/k8s-command';
+import { registerLabCommand } from './cli/lab-command';
 import { registerNotebookCommands } from './cli/notebook-command';
 import { registerReportCommand } from './cli/report-command';
 import { registerMergeCommand } from './cli/merge-command';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerMergeCommand(program);
   registerDemoCommand(program);
   registerNotebookCommands(program);
+  registerLabCommand(program);
   registerAppCommand(program);
   registerDoctorCommand(program);
   registerK8sCommands(program);

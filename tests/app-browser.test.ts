@@ -11,17 +11,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { startApp, type RunningApp } from '../src/app/server';
 import { ALL_LOCAL_PLATFORMS, localDemoConfig, resolvePlatforms } from '../src/index';
-import { findBrowser, launchArgs, makeProfileDir, removeProfileDir } from '../src/report/browser';
+import { findBrowser, launchBrowser, makeProfileDir, removeProfileDir } from '../src/report/browser';
 import { writeSyntheticRun } from './fixtures/synthetic-run';
 import { useLocalStack } from './helpers/local-stack';
 
 const chromium = findBrowser();
 const shots = process.env.CLOUDBENCH_SCREENSHOTS;
 
-describe('app in a browser', { skip: chromium ? false : 'no Chromium on this machine (scripts/system-deps.sh installs it)', timeout: 180_000 }, () => {
+describe('app in a browser', { skip: chromium ? false : 'no Chromium: none on the system and no @sparticuz/chromium (Linux x64 only)', timeout: 180_000 }, () => {
   const stack = useLocalStack();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-app-browser-'));
   const outDir = path.join(tmp, 'reports');
@@ -47,7 +47,7 @@ describe('app in a browser', { skip: chromium ? false : 'no Chromium on this mac
     const manifest = JSON.parse(fs.readFileSync(path.join(live, 'manifest.json'), 'utf8'));
     fs.writeFileSync(path.join(live, 'manifest.json'), JSON.stringify({ ...manifest, status: 'running', endedAt: null }));
     app = await startApp({ platforms: resolvePlatforms(localDemoConfig({ platforms: ALL_LOCAL_PLATFORMS }), stack.get().config), outDir });
-    browser = await puppeteer.launch({ executablePath: chromium!.executablePath, args: launchArgs(profile), headless: true });
+    browser = await launchBrowser(chromium!, { profileDir: profile });
   });
   after(async () => {
     await browser?.close();

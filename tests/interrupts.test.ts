@@ -13,7 +13,7 @@ import { describe, test } from 'node:test';
 import {readManifest } from '../src/experiment/run-store';
 import { readRun } from '../src/experiment/run-reader';
 import { writeKernelSpec, KERNEL_NAME } from '../src/notebook/kernelspec';
-import { findJupyterPython } from '../src/notebook/run-notebook';
+import { readyJupyterPython } from '../src/notebook/run-notebook';
 import { isAlive, ROOT, runCli, spawnCli, waitUntil } from './helpers/cli';
 
 const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-cache-'));
@@ -123,15 +123,10 @@ describe('Ctrl-C in the CLI', () => {
 });
 
 describe('a Jupyter kernel interrupt', () => {
-  const python = (() => {
-    try {
-      return findJupyterPython();
-    } catch {
-      return undefined;
-    }
-  })();
+  // The project's venv (scripts/run-tests.cjs makes it before the tests), else a system Jupyter.
+  const python = readyJupyterPython();
 
-  test('stops the experiment after the requests in flight, marks it interrupted, and leaves the notebook\'s stack running', { skip: python ? false : 'Jupyter (jupyter_client) is not installed' }, async () => {
+  test('stops the experiment after the requests in flight, marks it interrupted, and leaves the notebook\'s stack running', { skip: python ? false : 'no Jupyter: the project venv could not be made (see `npm run lab`) and no system jupyter_client' }, async () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-kernel-'));
     const outDir = path.join(work, 'runs');
     writeKernelSpec(work);

@@ -4,19 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parseParameterArgs } from '../src/notebook/parameters';
-import { findJupyterPython, runNotebook } from '../src/notebook/run-notebook';
+import { readyJupyterPython, runNotebook } from '../src/notebook/run-notebook';
 import { writeSyntheticRun } from './fixtures/synthetic-run';
 import { ROOT, runCli } from './helpers/cli';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-nbtest-'));
 process.env.CLOUDBENCH_CACHE_DIR ??= path.join(tmp, 'cache');
 
-let jupyterMissing: string | false = false;
-try {
-  findJupyterPython();
-} catch (err) {
-  jupyterMissing = `${(err as Error).message}`;
-}
+// The project's venv (scripts/run-tests.cjs makes it before the tests), else a system Jupyter.
+const jupyterMissing: string | false = readyJupyterPython() ? false : 'no Jupyter: the project venv could not be made (see `npm run lab`) and no system nbclient';
 
 interface Output {
   output_type: string;
@@ -58,11 +54,16 @@ describe('parameters', () => {
   });
 });
 
-test('kernel-install writes a tslab kernelspec whose command exists', () => {
+test('kernel-install writes a kernelspec of its own name whose command is this checkout\'s tslab, leaving a tslab kernel alone', () => {
   const dir = path.join(tmp, 'jupyter-data');
+  const theirs = path.join(dir, 'kernels', 'tslab', 'kernel.json');
+  fs.mkdirSync(path.dirname(theirs), { recursive: true });
+  fs.writeFileSync(theirs, '{"argv": ["their-tslab"], "display_name": "TypeScript", "language": "typescript"}');
   const r = runCli(['notebook', 'kernel-install', '--dir', dir]);
   assert.equal(r.status, 0, r.stderr);
-  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'kernels', 'tslab', 'kernel.json'), 'utf8')) as { argv: string[]; language: string };
+  assert.match(fs.readFileSync(theirs, 'utf8'), /their-tslab/, 'a user\'s tslab kernel was overwritten');
+  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'kernels', 'cloudbench-ts', 'kernel.json'), 'utf8')) as { argv: string[]; language: string };
+  assert.equal(spec.argv[1], path.join(ROOT, 'node_modules', 'tslab', 'bin', 'tslab'));
   assert.equal(spec.language, 'typescript');
   assert.ok(fs.existsSync(spec.argv[0]) && fs.existsSync(spec.argv[1]), spec.argv.join(' '));
   assert.deepEqual(spec.argv.slice(2), ['kernel', '--config-path', '{connection_file}']);
@@ -107,6 +108,10 @@ describe('headless notebook execution', { skip: jupyterMissing }, () => {
     const cli = runCli(['notebook', 'run', file, '--out', path.join(tmp, 'err2.out.ipynb')]);
     assert.equal(cli.status, 1);
     assert.match(cli.stderr, /^cloudbench: .*cell 2 failed/);
+    // Progress: a line per code cell as it ends, the failing one marked.
+    assert.match(cli.stdout, /^  cell 1\/3 +[\d.]+ m?s  const ok = 1;$/m, cli.stdout);
+    assert.match(cli.stdout, /^  cell 2\/3  FAILED  const n: number = "oops";$/m, cli.stdout);
+    assert.doesNotMatch(cli.stdout, /cell 3\/3/);
     assert.doesNotMatch(cli.stderr, /at .*\.ts:\d+/, 'no stack trace of ours');
   });
 

@@ -3,8 +3,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { UserError } from '../errors';
-import { KERNEL_NAME, writeKernelSpec } from './kernelspec';
+import { ensureJupyterEnv, isJupyterEnvReady, JupyterSetupError, venvDir } from './jupyter-env';
+import { KERNEL_DISPLAY_NAME, KERNEL_NAME, writeKernelSpec } from './kernelspec';
 import { cellSource, injectParameters, type Notebook, type ParameterValue } from './parameters';
 
 const EXECUTOR = path.resolve(__dirname, '..', '..', 'scripts', 'execute-notebook.py');
@@ -27,7 +29,22 @@ export interface NotebookRunResult {
   cells: CellTiming[];
 }
 
+/** A code cell starting (durationMs absent) or ending. `ordinal` counts code cells from 1, of `of`. */
+export interface CellProgress {
+  index: number;
+  ordinal: number;
+  of: number;
+  /** The cell's first non-empty line. */
+  firstLine: string;
+  durationMs?: number;
+  status?: 'ok' | 'error';
+}
+
 export interface RunNotebookOptions {
+  /** Called as each code cell starts and ends. */
+  onCell?: (cell: CellProgress) => void;
+  /** Told about slow one-off work (installing JupyterLab into the project's venv). */
+  onStatus?: (line: string) => void;
   params?: Record<string, ParameterValue>;
   /** Executed notebook path (default: <name>.out.ipynb next to the input). */
   out?: string;
@@ -35,16 +52,40 @@ export interface RunNotebookOptions {
   timeoutS?: number;
 }
 
-/** A Python that can run notebooks: Debian's (where apt puts Jupyter) first, then python3 on PATH. */
-export function findJupyterPython(): string {
+interface RunSummary {
+  ok: boolean;
+  failedCell: number | null;
+  error: string | null;
+  cells: CellTiming[];
+}
+
+function systemJupyterPython(): string | null {
   for (const candidate of ['/usr/bin/python3', 'python3']) {
     const r = spawnSync(candidate, ['-c', 'import nbclient, nbformat, jupyter_client'], { stdio: 'ignore' });
     if (r.status === 0) return candidate;
   }
-  throw new NotebookError(
-    'Jupyter is not installed (need the Python packages nbclient, nbformat, jupyter_client). ' +
-      'Install it with `bash scripts/system-deps.sh jupyter` (as root) or `sudo apt-get install jupyter-nbconvert jupyter-client python3-ipykernel`.',
-  );
+  return null;
+}
+
+/** Without installing anything: the venv's Python when it is ready, else a system one with nbclient, else null. */
+export function readyJupyterPython(): string | null {
+  return isJupyterEnvReady(venvDir()) ? path.join(venvDir(), 'bin', 'python') : systemJupyterPython();
+}
+
+/**
+ * A Python that can run notebooks: the project's venv (the one `npm run lab` uses; made on first
+ * use), else a system Python that has nbclient (where pip cannot make the venv).
+ */
+export async function findJupyterPython(onStatus?: (line: string) => void): Promise<string> {
+  if (isJupyterEnvReady(venvDir())) return (await ensureJupyterEnv({ onStatus })).python;
+  try {
+    return (await ensureJupyterEnv({ onStatus })).python;
+  } catch (err) {
+    const system = systemJupyterPython();
+    if (system) return system;
+    if (err instanceof JupyterSetupError) throw new NotebookError(`cannot run notebooks: ${err.message}`);
+    throw err;
+  }
 }
 
 export function readNotebook(file: string): Notebook {
@@ -65,13 +106,13 @@ export async function runNotebook(file: string, opts: RunNotebookOptions = {}): 
   const input = path.resolve(file);
   const nb = injectParameters(readNotebook(input), opts.params ?? {});
   const outPath = path.resolve(opts.out ?? input.replace(/\.ipynb$/, '') + '.out.ipynb');
-  const python = findJupyterPython();
+  const python = await findJupyterPython(opts.onStatus);
 
   // A private kernelspec, so the run needs nothing registered in the user's Jupyter.
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-nb-'));
   try {
     writeKernelSpec(work);
-    nb.metadata = { ...nb.metadata, kernelspec: { name: KERNEL_NAME, display_name: 'TypeScript (cloudbench)', language: 'typescript' } };
+    nb.metadata = { ...nb.metadata, kernelspec: { name: KERNEL_NAME, display_name: KERNEL_DISPLAY_NAME, language: 'typescript' } };
     const staged = path.join(work, 'input.ipynb');
     fs.writeFileSync(staged, JSON.stringify(nb));
     const child = spawn(
@@ -79,18 +120,26 @@ export async function runNotebook(file: string, opts: RunNotebookOptions = {}): 
       [EXECUTOR, staged, outPath, '--kernel', KERNEL_NAME, '--timeout', String(opts.timeoutS ?? DEFAULT_CELL_TIMEOUT_S), '--cwd', path.dirname(input)],
       { env: { ...process.env, JUPYTER_PATH: [work, process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter) }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    const last = stdout.trim().split('\n').pop() ?? '';
-    let summary: { ok: boolean; failedCell: number | null; error: string | null; cells: CellTiming[] };
-    try {
-      summary = JSON.parse(last);
-    } catch {
-      throw new NotebookError(`Jupyter failed to run ${file} (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`);
+    let summary = null as RunSummary | null;
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    for await (const line of readline.createInterface({ input: child.stdout })) {
+      let event: { event?: string } & Record<string, unknown>;
+      try {
+        event = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (event.event === 'summary') summary = event as unknown as RunSummary;
+      else if (event.event === 'start' || event.event === 'end') {
+        const index = event.index as number;
+        const firstLine = (cellSource(nb.cells[index]).split('\n').find((l) => l.trim()) ?? '').trim();
+        opts.onCell?.({ index, ordinal: event.ordinal as number, of: event.of as number, firstLine, durationMs: event.durationMs as number | undefined, status: event.status as CellProgress['status'] });
+      }
     }
+    const code = await closed;
+    if (!summary) throw new NotebookError(`Jupyter failed to run ${file} (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`);
     if (!summary.ok && summary.failedCell !== null) {
       const cell = nb.cells[summary.failedCell];
       const firstLine = cellSource(cell).split('\n').find((l) => l.trim()) ?? '';
