@@ -67,7 +67,7 @@ export { readRun, readRunSummary, type RunData, type RunSummaryData, type Reques
 export { sealRunFolder, type SealResult } from './experiment/request-store/seal-run';
 export { PARQUET_COLUMNS, PARTITION_COLUMNS } from './experiment/request-store/parquet-schema';
 export type { StepCell, LatencyDigest } from './schema/request-summary';
-export { MIB, BATCH_COLUMNS, isMeasured, measuredBatches, type BatchRow, type RequestRow } from './schema/records';
+export { MIB, BATCH_COLUMNS, isMeasured, measuredBatches, shownBatch, type BatchRow, type RequestRow } from './schema/records';
 export { BATCH_METRICS, type BatchMetricKey } from './schema/metrics';
 export { batchMetrics, phaseSeconds } from './experiment/records';
 export type { RunManifest } from './experiment/manifest';

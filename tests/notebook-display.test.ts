@@ -1,6 +1,6 @@
 /**
  * What a notebook shows, without a kernel: how errors print (tslab reports a cell's exception with
- * console.error, i.e. util.format), report tables with their CSS, caption numbers.
+ * console.error, i.e. util.format), report tables with their CSS, caption numbers, batch numbers.
  * The same through a real kernel: tests/notebook.test.ts.
  */
 import assert from 'node:assert/strict';
@@ -9,12 +9,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { format } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { batchPoints } from '../src/analysis/figure-data';
+import { createProgressRenderer, shardBatches } from '../src/cli/progress';
 import { parseExperimentConfig } from '../src/config/experiment';
 import { UserError } from '../src/errors';
-import { paragraphText, reportTableOutputHtml } from '../src/notebook/display';
+import { readBatches } from '../src/experiment/run-store';
+import { paragraphText, reportTableOutputHtml, tableHtml } from '../src/notebook/display';
 import { REPORT_OUTPUT_CLASS } from '../src/notebook/report-style';
-import { allFigures, allTables, defaultTemplateDir, renderReport, type RenderReportResult } from '../src/report';
+import { allFigures, allTables, batchSeriesSpec, defaultTemplateDir, renderReport, type RenderReportResult } from '../src/report';
 import { allParagraphs, figureCaptionHtml } from '../src/report/html';
+import type { BatchRow } from '../src/schema/records';
 import { writeSyntheticRun } from './fixtures/synthetic-run';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-nbdisplay-'));
@@ -131,5 +135,37 @@ describe('report tables in a notebook', () => {
     // Not in this report: no number, in the report or the notebook.
     assert.equal(r.report.resources.number, undefined);
     assert.match(reportTableOutputHtml(r.report.resources), /<caption><span class="label">Table\.<\/span>/);
+  });
+});
+
+describe('batch numbering', () => {
+  test('the stored batch 0 is batch 1 in progress lines, charts and notebook tables', () => {
+    const rows: BatchRow[] = readBatches(fixture);
+    const first = rows.find((r) => r.batch === 0)!;
+    // Progress line of `cloudbench run`.
+    let out = '';
+    const stream = { isTTY: false, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
+    const progress = createProgressRenderer(stream);
+    progress.onEvent({ type: 'start', runId: 'r', dir: '/d', platforms: ['aws', 'azure'], batches: 6, steps: 4, stepsDone: 0, resumed: false, shard: { index: 0, count: 3 } });
+    progress.onEvent({ type: 'batch', row: first, stepsDone: 1, steps: 4 });
+    assert.match(out, new RegExp(`${first.platform} batch 1/6:`));
+    assert.match(out, /shard 0 of 3: batches 1, 4; 2 per platform/);
+    assert.equal(shardBatches(0, 2, 10), 'batches 1, 3, 5, …');
+    assert.equal(shardBatches(2, 3, 3), 'batch 3');
+    // Chart points and axis.
+    const points = batchPoints(rows, 'uploadSPerMiB');
+    assert.deepEqual([...new Set(points.map((p) => p.batch))].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6]);
+    // Every batch axis of the chart starts at 1 (half a batch of room before it).
+    const axes = [...JSON.stringify(batchSeriesSpec(points, { platforms: ['aws', 'azure'], valueTitle: 's/MiB' })).matchAll(/"x":\{"field":"batch".*?"domain":\[([\d.]+),[\d.]+\].*?"values":\[(\d+)/g)];
+    assert.ok(axes.length >= 2, 'a batch axis per platform');
+    for (const [, lo, firstTick] of axes) assert.deepEqual([lo, firstTick], ['0.5', '1']);
+    // Notebook table of the run's rows (what showTable(run.batches) shows), and of chart points (already from 1).
+    const html = tableHtml(rows, { columns: ['platform', 'batch', 'warmup'] });
+    assert.match(html, new RegExp(`<tr><td>${first.platform}</td><td style="text-align:right">1</td><td>true</td></tr>`));
+    assert.doesNotMatch(html, /<td style="text-align:right">0<\/td>/);
+    assert.match(html, /batch: numbered from 1/);
+    const pointsHtml = tableHtml(points, { columns: ['platform', 'batch'] });
+    assert.match(pointsHtml, /<td style="text-align:right">1<\/td>/);
+    assert.doesNotMatch(pointsHtml, /<td style="text-align:right">7<\/td>|numbered from 1/);
   });
 });

@@ -85,7 +85,9 @@ describe('three shards merged into one run', () => {
       assert.equal(r.code, 0, `shard ${i}: ${r.stderr}`);
       shardStderr.push(r.stderr);
       assert.doesNotMatch(r.stdout, /after its slot/, `shard ${i} ran over a slot: ${r.stdout}`);
-      assert.match(r.stdout, new RegExp(`shard ${i} of ${SHARDS}: every batch b with b mod ${SHARDS} = ${i}`));
+      // Batches as shown (from 1): shard i has the stored b with b mod 3 = i.
+      const shown = [...Array(BATCHES).keys()].filter((b) => b % SHARDS === i).map((b) => b + 1);
+      assert.match(r.stdout, new RegExp(`shard ${i} of ${SHARDS}: batches ${shown.join(', ')};`));
       assert.match(r.stdout, new RegExp(`Uploaded \\d+ files \\(.* MiB\\) to s3://${stack.config.s3.bucket}/results/group-1/group-1-shard-${i}-of-3/`));
     }
     const folders = fs.readdirSync(shardsDir).sort();

@@ -31,6 +31,7 @@ function watch(run) {
   });
   source.onmessage = (e) => {
     const m = JSON.parse(e.data);
+    // m.last is a stored batch row (batch from 0); shown from 1 like everywhere (shownBatch in src/schema/records.ts).
     $('live').textContent = m.status === 'running'
       ? `Running: ${m.batches} of ${m.plannedBatches} platform-batches done${m.last ? ` (last: ${m.last.platform} batch ${m.last.batch + 1})` : ''}.`
       : `${m.status}: ${m.batches} platform-batches.`;

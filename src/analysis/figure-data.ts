@@ -5,19 +5,19 @@
  */
 import { BATCH_METRICS, type BatchMetricKey } from '../schema/metrics';
 import { PHASES, type Phase } from '../schema/phases';
-import { isMeasured, MIB, type BatchRow } from '../schema/records';
+import { isMeasured, MIB, shownBatch, type BatchRow } from '../schema/records';
 import type { LatencyDigest } from '../schema/request-summary';
 import { LATENCY_PROBABILITIES } from './request-stats';
 import type { BatchPoint, BatchViews, LatencyPoint, LatencyRow, LatencyView } from './model';
 import { orderBy, uniqueLowest } from './ordering';
 
-/** Batches are numbered from 1 in figures, as in the study (the files count from 0). */
+/** Batches are numbered as shown everywhere (from 1, shownBatch), not as stored. */
 export function batchPoints(rows: readonly BatchRow[], metric: BatchMetricKey): BatchPoint[] {
   const out: BatchPoint[] = [];
   for (const r of rows) {
     const v = r[metric];
     if (v === null || !Number.isFinite(v)) continue;
-    out.push({ platform: r.platform, batch: r.batch + 1, value: v, measured: isMeasured(r) });
+    out.push({ platform: r.platform, batch: shownBatch(r.batch), value: v, measured: isMeasured(r) });
   }
   // Stable order independent of the file's (interleaved) row order.
   return out.sort((a, b) => (a.platform < b.platform ? -1 : a.platform > b.platform ? 1 : a.batch - b.batch));

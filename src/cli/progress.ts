@@ -3,7 +3,7 @@
  * (CI logs, pipes), so both a person watching and a log file get something readable.
  */
 import type { RunEvent } from '../experiment/runner';
-import { type BatchRow } from '../schema/records';
+import { shownBatch, type BatchRow } from '../schema/records';
 import { loadEventLine } from './load-progress';
 import { formatDuration } from './output';
 
@@ -22,6 +22,13 @@ export function describeBatch(row: BatchRow): string {
     .filter(Boolean)
     .join(', ');
   return `${parts.join(', ')}${flags ? ` (${flags})` : ''}`;
+}
+
+/** The batches a shard measures, numbered as shown: shard 1 of 3 → "batches 2, 5, 8, …" (stored b mod 3 = 1). */
+export function shardBatches(index: number, count: number, planned: number): string {
+  const mine = [0, 1, 2, 3].map((k) => index + k * count).filter((b) => b < planned);
+  const shown = mine.slice(0, 3).map(shownBatch).join(', ');
+  return `${mine.length === 1 ? 'batch' : 'batches'} ${shown || 'none'}${mine.length > 3 ? ', …' : ''}`;
 }
 
 export function createProgressRenderer(stream: NodeJS.WriteStream, opts: { live?: boolean } = {}) {
@@ -77,7 +84,7 @@ export function createProgressRenderer(stream: NodeJS.WriteStream, opts: { live?
           started = Date.now();
           log(
             `${e.resumed ? 'Resuming' : 'Starting'} run ${e.runId}: ${e.platforms.join(', ')} × ${e.batches} batches` +
-              (e.shard ? ` (shard ${e.shard.index} of ${e.shard.count}: every batch b with b mod ${e.shard.count} = ${e.shard.index}, ${e.steps / e.platforms.length} per platform)` : '') +
+              (e.shard ? ` (shard ${e.shard.index} of ${e.shard.count}: ${shardBatches(e.shard.index, e.shard.count, e.batches)}; ${e.steps / e.platforms.length} per platform)` : '') +
               (e.resumed ? ` (${e.stepsDone} of ${e.steps} platform-batches already done)` : ''),
           );
           log(`Results: ${e.dir}`);
@@ -87,7 +94,7 @@ export function createProgressRenderer(stream: NodeJS.WriteStream, opts: { live?
           const elapsed = Date.now() - started;
           const rate = elapsed > 0 ? (stepsDone - stepsAtStart) / (elapsed / 60000) : 0;
           status(
-            `batch ${e.batch + 1}/${batches}  ${e.platform}  ${e.phase} ${e.done}/${e.total}` +
+            `batch ${shownBatch(e.batch)}/${batches}  ${e.platform}  ${e.phase} ${e.done}/${e.total}` +
               `  ${rate.toFixed(1)} platform-batches/min  ETA ${eta()}  errors ${errors + e.failures}`,
           );
           break;
@@ -95,7 +102,7 @@ export function createProgressRenderer(stream: NodeJS.WriteStream, opts: { live?
         case 'batch':
           stepsDone = e.stepsDone;
           errors += e.row.failures;
-          log(`[${e.stepsDone}/${e.steps}] ${e.row.platform} batch ${e.row.batch + 1}/${batches}: ${describeBatch(e.row)}`);
+          log(`[${e.stepsDone}/${e.steps}] ${e.row.platform} batch ${shownBatch(e.row.batch)}/${batches}: ${describeBatch(e.row)}`);
           break;
         case 'shard-wait':
           log(`Waiting ${(e.ms / 1000).toFixed(1)} s for the shared start at ${e.startAt}…`);

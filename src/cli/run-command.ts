@@ -17,6 +17,7 @@ import { parseResultsUrl, type ResultsLocation } from '../experiment/results-loc
 import { checkRunId, parseShard, parseStartAt, type ShardSpec } from '../experiment/shard';
 import type { RunResult } from '../experiment/runner';
 import { BATCH_METRICS } from '../schema/metrics';
+import { shownBatch } from '../schema/records';
 import { summarizeBatches } from '../analysis/batch-summary';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { load } from './lazy';
@@ -117,7 +118,7 @@ export function printFailures(result: RunResult, write: (s: string) => void): vo
   if (count === 0) return;
   write(`\n${count} request${count > 1 ? 's' : ''} failed${examples.length < count ? ` (the first ${examples.length} shown)` : ''}:`);
   for (const f of examples) {
-    write(`  ${f.platform} batch ${f.batch + 1} ${f.phase} ${f.key}: ${f.errorCode}${f.errorMessage ? ` — ${f.errorMessage.split('\n')[0].slice(0, 160)}` : ''}`);
+    write(`  ${f.platform} batch ${shownBatch(f.batch)} ${f.phase} ${f.key}: ${f.errorCode}${f.errorMessage ? ` — ${f.errorMessage.split('\n')[0].slice(0, 160)}` : ''}`);
   }
 }
 
@@ -216,7 +217,7 @@ export function registerRunCommand(program: Command): void {
     .option('--out <dir>', 'where run folders go (default: reports)')
     .option('--instances <n>', 'with --local: detector worker threads behind the local endpoints', instancesOption, 1)
     .option('--json', 'print {"runId","dir"} as the last line of stdout; progress goes to stderr')
-    .option('--shard <I/N|N>', 'measure shard I of N (I from 0): batches b with b mod N = I, 1/N of every load rate; N alone takes I from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job). Merge the shards with cloudbench merge')
+    .option('--shard <I/N|N>', 'measure shard I of N (I from 0): the batches b (stored numbers, from 0) with b mod N = I, 1/N of every load rate; N alone takes I from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job). Merge the shards with cloudbench merge')
     .option('--start-at <time>', 'begin measuring at this ISO 8601 instant (after the preflight), so shards on many machines start together; a late shard says so and records its lagMs')
     .option('--run-id <id>', 'the run\'s id (with --shard: the id the shards share; each shard\'s folder is <id>-shard-I-of-N)')
     .option('--results-to <url>', 'upload the run folder when the run ends to s3://bucket/prefix, az://account/container/prefix or gs://bucket/prefix (under <id>/<folder>/)');

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { PHASES, type Phase } from '../schema/phases';
 import type { RunManifest } from './manifest';
-import { BATCH_COLUMNS, type BatchRow, type RequestRow } from '../schema/records';
+import { BATCH_COLUMNS, shownBatch, type BatchRow, type RequestRow } from '../schema/records';
 import type { StepCell } from '../schema/request-summary';
 import { RequestSummaryBuilder } from './request-store/summary-builder';
 import { FILES } from './run-folder';
@@ -134,7 +134,7 @@ function readBatchesCsv(file: string, manifest: RunManifest, complete: boolean, 
     }
     const key = stepKey(row.platform as string, row.batch as number);
     if (seen.has(key)) {
-      problems.push({ file: name, line, message: `${row.platform} batch ${(row.batch as number) + 1} is recorded twice (also line ${seen.get(key)})` });
+      problems.push({ file: name, line, message: `${row.platform} batch ${shownBatch(row.batch as number)} is recorded twice (also line ${seen.get(key)})` });
       continue;
     }
     seen.set(key, line);
@@ -240,7 +240,7 @@ export function scanRequestsJsonl(
   }
   for (const [key, n] of unsealed) {
     const [platform, batch] = key.split('#');
-    const what = `${n} request row(s) of ${platform} batch ${Number(batch) + 1}, which has no batch row`;
+    const what = `${n} request row(s) of ${platform} batch ${shownBatch(Number(batch))}, which has no batch row`;
     if (complete) problems.push({ file: FILES.requests, message: `${what} (the run is marked complete)` });
     else notes.push(`${what}: the batch was in flight when the run stopped, left out`);
   }
@@ -283,7 +283,7 @@ export function checkSteps(
       problems.push({
         file: FILES.batches,
         line: s.line,
-        message: `${s.row.platform} batch ${s.row.batch + 1} does not add up with ${requestsFile}: ${mismatches.join('; ')}`,
+        message: `${s.row.platform} batch ${shownBatch(s.row.batch)} does not add up with ${requestsFile}: ${mismatches.join('; ')}`,
       });
     } else good.add(key);
   }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { RunManifest } from './manifest';
 import { PHASES } from '../schema/phases';
 import type { BatchRow, RequestRow } from '../schema/records';
-import { isMeasured } from '../schema/records';
+import { isMeasured, shownBatch } from '../schema/records';
 import type { LatencyDigest, StepCell } from '../schema/request-summary';
 import { duckDbUnavailable, openDuckDb, type DuckDb } from './request-store/duckdb';
 import { REQUESTS_DIR, sealedFiles, type SealedFile } from './request-store/layout';
@@ -61,7 +61,7 @@ function usableFiles(dir: string, manifest: RunManifest, byStep: ReadonlyMap<str
   for (const { row } of byStep.values()) {
     for (const phase of phases) {
       const covered = all.some((f) => f.platform === row.platform && f.phase === phase && f.first <= row.batch && row.batch <= f.last);
-      if (!covered) missing.push(`${row.platform} batch ${row.batch + 1} ${phase}`);
+      if (!covered) missing.push(`${row.platform} batch ${shownBatch(row.batch)} ${phase}`);
     }
   }
   if (missing.length) return { why: `${REQUESTS_DIR}/ lacks ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}` };
@@ -91,7 +91,7 @@ async function checkParquet(db: DuckDb, files: SealedFile[], c: Omit<Checked, 'g
   for (const x of all) if (!c.byStep.has(stepKey(x.platform, x.batch))) unsealed.set(stepKey(x.platform, x.batch), (unsealed.get(stepKey(x.platform, x.batch)) ?? 0) + x.requests);
   for (const [key, n] of unsealed) {
     const [platform, batch] = key.split('#');
-    const what = `${n} request row(s) of ${platform} batch ${Number(batch) + 1} in ${REQUESTS_DIR}/, which has no batch row`;
+    const what = `${n} request row(s) of ${platform} batch ${shownBatch(Number(batch))} in ${REQUESTS_DIR}/, which has no batch row`;
     if (c.manifest.status === 'complete') c.problems.push({ file: REQUESTS_DIR, message: `${what} (the run is marked complete)` });
     else c.notes.push(`${what}: left out`);
   }

@@ -11,9 +11,11 @@ import { escapeHtml } from '../report/format';
 import { allFigures, allTables, figureCaptionHtml, figureHtml as reportFigureHtml, tableHtml as reportTableHtml } from '../report/html';
 import type { Paragraph, ReportFigure, ReportModel, ReportTable } from '../report/report-model';
 import { renderSvg } from '../report/render-svg';
+import { shownBatch } from '../schema/records';
 import { reportOutputHtml } from './report-style';
 
-type Row = Record<string, unknown>;
+/** Any row objects: run.batchRows, batchPoints(…), your own (an interface has no index signature). */
+type Row = object;
 
 function isDataFrame(x: unknown): x is DataFrame {
   return typeof x === 'object' && x !== null && 'columns' in x && 'values' in x && typeof (x as DataFrame).shape !== 'undefined';
@@ -22,7 +24,7 @@ function isDataFrame(x: unknown): x is DataFrame {
 function rowsOf(data: DataFrame | readonly Row[]): { columns: string[]; rows: unknown[][] } {
   if (isDataFrame(data)) return { columns: data.columns.map(String), rows: data.values as unknown[][] };
   const columns = [...new Set(data.flatMap((r) => Object.keys(r)))];
-  return { columns, rows: data.map((r) => columns.map((c) => r[c])) };
+  return { columns, rows: data.map((r) => columns.map((c) => (r as Record<string, unknown>)[c])) };
 }
 
 function cell(v: unknown, digits: number): string {
@@ -44,7 +46,10 @@ export interface TableOptions {
   maxRows?: number;
 }
 
-/** A DataFrame or an array of row objects as an HTML table. */
+/**
+ * A DataFrame or an array of row objects as an HTML table, values as they are, except the `batch`
+ * of a run's rows (loadRun's batches and requests), shown from 1 as everywhere (shownBatch).
+ */
 export function tableHtml(data: DataFrame | readonly Row[], opts: TableOptions = {}): string {
   const all = rowsOf(data);
   const columns = opts.columns ?? all.columns;
@@ -53,13 +58,23 @@ export function tableHtml(data: DataFrame | readonly Row[], opts: TableOptions =
   if (missing.length) throw new UserError(`no column ${missing.join(', ')} (columns: ${all.columns.join(', ')})`);
   const maxRows = opts.maxRows ?? 50;
   const digits = opts.digits ?? 4;
+  // A run's own rows (batches, requests: they carry `run`) count batches from 0 as stored; shown
+  // from 1 like in the progress lines, charts and report, and the table says so.
+  const batchAt = all.columns.includes('run') ? all.columns.indexOf('batch') : -1;
+  const shifted = batchAt >= 0 && index.includes(batchAt);
+  const value = (r: unknown[], i: number) => {
+    const v = r[i];
+    return i === batchAt && typeof v === 'number' ? shownBatch(v) : v;
+  };
   const body = all.rows
     .slice(0, maxRows)
-    .map((r) => `<tr>${index.map((i) => cell(r[i], digits)).join('')}</tr>`)
+    .map((r) => `<tr>${index.map((i) => cell(value(r, i), digits)).join('')}</tr>`)
     .join('\n');
-  const more = all.rows.length > maxRows ? `<tr><td colspan="${columns.length}">… ${all.rows.length - maxRows} more rows</td></tr>` : '';
+  const foot = (text: string) => `<tr><td colspan="${columns.length}">${text}</td></tr>`;
+  const more = all.rows.length > maxRows ? foot(`… ${all.rows.length - maxRows} more rows`) : '';
+  const note = shifted ? foot('batch: numbered from 1 as cloudbench shows batches; the data’s <code>batch</code> counts from 0') : '';
   const caption = opts.caption ? `<caption>${escapeHtml(opts.caption)}</caption>` : '';
-  return `<table class="cloudbench">${caption}<thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${body}${more}</tbody></table>`;
+  return `<table class="cloudbench">${caption}<thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${body}${more}${note}</tbody></table>`;
 }
 
 /** The Vega-Lite spec as SVG markup (rendered in Node, no browser). */

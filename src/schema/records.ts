@@ -10,6 +10,7 @@ export const MIB = 2 ** 20;
 export interface RequestRow {
   run: string;
   platform: string;
+  /** Counted from 0, as stored; shown as shownBatch(batch). */
   batch: number;
   phase: Phase;
   /** Object key (upload/download) or the image's name (inference). */
@@ -35,6 +36,7 @@ export type BatchStatus = 'ok' | 'failed';
 export interface BatchRow {
   run: string;
   platform: string;
+  /** Counted from 0, as stored; shown as shownBatch(batch). */
   batch: number;
   /** Warm-up batches are kept in the data but left out of statistics. */
   warmup: boolean;
@@ -65,6 +67,16 @@ export const BATCH_COLUMNS: readonly (keyof BatchRow)[] = [
   'uploadS', 'downloadS', 'inferenceS', 'uploadSPerMiB', 'downloadSPerMiB', 'inferenceSPerMiB',
   'throughputMiBps', 'requests', 'failures', 'retried', 'startedAt',
 ];
+
+/**
+ * The one batch numbering people see. Stored data counts batches from 0 (the `batch` field of
+ * batches.csv, requests.jsonl and the Parquet files, the `b<batch>` of object keys, the shard split
+ * b mod N); everything shown to a person (progress lines, messages, report charts and notes,
+ * notebook tables, the app) counts from 1, as the study did. README "Batch numbers" says the same.
+ */
+export function shownBatch(batch: number): number {
+  return batch + 1;
+}
 
 /** Batches that count for statistics: not warm-up, not failed. */
 export function isMeasured(row: Pick<BatchRow, 'warmup' | 'status'>): boolean {

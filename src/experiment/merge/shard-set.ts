@@ -9,7 +9,7 @@ import { UserError } from '../../errors';
 import type { RunManifest } from '../manifest';
 import { readLoadSteps } from '../load/load-store';
 import type { LoadStepRow } from '../../schema/load-records';
-import type { BatchRow } from '../../schema/records';
+import { shownBatch, type BatchRow } from '../../schema/records';
 import { checkRun, describeProblem, stepKey } from '../run-check';
 import { FILES, readManifest } from '../run-folder';
 import { ownsBatch } from '../shard';
@@ -94,9 +94,9 @@ function checkCoverage(shards: ShardFolder[]): void {
       const key = stepKey(b.platform, b.batch);
       s.batchRows.set(key, b);
       const other = measuredBy.get(key);
-      if (other) throw new UserError(`${b.platform} batch ${b.batch + 1} is measured twice: by ${other.source} and by ${s.source}`);
+      if (other) throw new UserError(`${b.platform} batch ${shownBatch(b.batch)} is measured twice: by ${other.source} and by ${s.source}`);
       if (!ownsBatch(s.manifest.shard, b.batch)) {
-        throw new UserError(`${s.source} measured ${b.platform} batch ${b.batch + 1}, which the split gives to shard ${b.batch % s.manifest.shard.count}`);
+        throw new UserError(`${s.source} measured ${b.platform} batch ${shownBatch(b.batch)}, which the split gives to shard ${b.batch % s.manifest.shard.count}`);
       }
       measuredBy.set(key, s);
     }
@@ -105,7 +105,7 @@ function checkCoverage(shards: ShardFolder[]): void {
   for (const platform of Object.keys(manifest.config.platforms)) {
     for (let batch = 0; batch < manifest.plannedBatches; batch++) {
       if (!measuredBy.has(stepKey(platform, batch))) {
-        throw new UserError(`${platform} batch ${batch + 1} of ${manifest.plannedBatches} was measured by no shard (shard ${batch % shards.length} should have)`);
+        throw new UserError(`${platform} batch ${shownBatch(batch)} of ${manifest.plannedBatches} was measured by no shard (shard ${batch % shards.length} should have)`);
       }
     }
   }

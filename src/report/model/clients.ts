@@ -20,7 +20,7 @@ function clientsTable(c: ClientsModel) {
       x.lagMs === null ? missing() : numCell(x.lagMs, 3),
       text(int(x.platformBatches)),
     ]),
-    ['Region and zone are what the launcher recorded (CLOUDBENCH_REGION / CLOUDBENCH_ZONE; the Kubernetes Job pins them with a node selector). Batch b was measured by client b mod N.'],
+    ['Region and zone are what the launcher recorded (CLOUDBENCH_REGION / CLOUDBENCH_ZONE; the Kubernetes Job pins them with a node selector). Batch n (numbered from 1, as in the figures) was measured by client (n − 1) mod N.'],
   );
 }
 
