@@ -15,5 +15,7 @@ if (r.status !== 0) {
   process.exit(r.status ?? 1);
 }
 fs.cpSync(path.join(root, 'src', 'datasets', 'photos'), path.join(root, 'dist', 'datasets', 'photos'), { recursive: true });
+// The detector's wasm thread script is JavaScript (wasm-threads.ts): tsc does not emit it.
+fs.copyFileSync(path.join(root, 'src', 'local', 'wasm-pthread-worker.cjs'), path.join(root, 'dist', 'local', 'wasm-pthread-worker.cjs'));
 // The stamp the launchers compare src/ against: dist is current when no source is newer.
 fs.writeFileSync(path.join(root, 'dist', '.built'), `${new Date().toISOString()}\n`);

@@ -1,7 +1,8 @@
 /**
  * COCO-80 object detector: MB3-CenterNet (the weights shipped inside @vladmandic/human), run with
- * the tfjs wasm backend, images decoded with sharp. One detector uses one core (wasm threads are
- * off in Node); scale out with worker threads (see inference-pool.ts).
+ * the tfjs wasm backend, images decoded with sharp. One detector uses `threads` cores for each
+ * image (wasm-threads.ts; 1: tfjs's stock single-threaded build); scale out with worker threads
+ * (see inference-pool.ts).
  *
  * tfjs and sharp are loaded lazily on the first createDetector(): the server's main thread imports
  * this module only for its types and ImageDecodeError and should not pay for a model runtime.
@@ -10,9 +11,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfConverter from '@tensorflow/tfjs-converter';
+import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 import type SharpModule from 'sharp';
 import { boxIoU, type Detection } from '../protocol/scoring';
 import { COCO_LABELS, cocoLabel } from '../protocol/coco-labels';
+import type * as WasmThreads from './wasm-threads';
 
 export const DETECTOR_MODEL_NAME = 'mb3-centernet-coco80';
 
@@ -35,6 +38,11 @@ export interface DetectorOptions {
   maxDetections?: number;
   /** Run one dummy inference at load so the first real call is not a 0.5–1 s outlier. Default true. */
   warmup?: boolean;
+  /**
+   * Wasm threads for each image (1..8), fixed by the first detector of a thread. Default 1.
+   * Callers size it against the cores: see detector-threads.ts.
+   */
+  threads?: number;
 }
 
 export interface DetectionResult {
@@ -48,6 +56,8 @@ export interface DetectionResult {
 
 export interface Detector {
   readonly model: string;
+  /** Threads the wasm backend actually runs (as tfjs reports it). */
+  readonly threads: number;
   detect(image: Buffer): Promise<DetectionResult>;
   dispose(): void;
 }
@@ -68,22 +78,24 @@ interface Runtime {
   tf: typeof TfCore;
   loadGraphModel: typeof TfConverter.loadGraphModel;
   sharp: typeof SharpModule;
+  threads: number;
 }
 
 let runtime: Promise<Runtime> | undefined;
 
 /** Loads tfjs + the wasm backend once per thread (the backend is global state of tfjs-core). */
-function loadRuntime(): Promise<Runtime> {
+function loadRuntime(threads: number): Promise<Runtime> {
   runtime ??= (async () => {
     // require, not import: see the header comment (lazy), and tfjs-backend-wasm must register
     // itself on the very tfjs-core instance we use (both CommonJS).
     const tf = require('@tensorflow/tfjs-core') as typeof TfCore;
-    require('@tensorflow/tfjs-backend-wasm');
+    const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof TfWasm;
     const { loadGraphModel } = require('@tensorflow/tfjs-converter') as typeof TfConverter;
     const sharp = require('sharp') as typeof SharpModule;
+    if (threads > 1) (require('./wasm-threads') as typeof WasmThreads).registerThreadedWasmBackend(tf, wasm, threads);
     if (!(await tf.setBackend('wasm'))) throw new Error('tfjs wasm backend failed to initialise');
     await tf.ready();
-    return { tf, loadGraphModel, sharp };
+    return { tf, loadGraphModel, sharp, threads: wasm.getThreadsCount() };
   })();
   return runtime;
 }
@@ -132,8 +144,10 @@ export async function createDetector(options: DetectorOptions = {}): Promise<Det
   if (!(scoreThreshold >= 0 && scoreThreshold <= 1)) throw new RangeError(`scoreThreshold must be in [0, 1], got ${scoreThreshold}`);
   if (!(iouThreshold > 0 && iouThreshold <= 1)) throw new RangeError(`iouThreshold must be in (0, 1], got ${iouThreshold}`);
   if (!(Number.isInteger(maxDetections) && maxDetections >= 1)) throw new RangeError(`maxDetections must be a positive integer, got ${maxDetections}`);
+  const threads = options.threads ?? 1;
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= 8)) throw new RangeError(`threads must be an integer from 1 to 8, got ${threads}`);
 
-  const { tf, loadGraphModel, sharp } = await loadRuntime();
+  const { tf, loadGraphModel, sharp, threads: actualThreads } = await loadRuntime(threads);
   const model = await loadGraphModel(fileModelHandler(centerNetModelPath()));
   let disposed = false;
 
@@ -185,6 +199,7 @@ export async function createDetector(options: DetectorOptions = {}): Promise<Det
 
   return {
     model: DETECTOR_MODEL_NAME,
+    threads: actualThreads,
     async detect(image: Buffer): Promise<DetectionResult> {
       if (disposed) throw new Error('detector has been disposed');
       const started = performance.now();

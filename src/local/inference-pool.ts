@@ -1,7 +1,8 @@
 /**
  * N detector instances in worker threads: the `instances` knob models endpoint scaling (the study
- * autoscaled Azure between 1 and 10 instances). Wasm threads are off in Node, so each worker is
- * one core. Requests wait in a FIFO queue and go to the first idle worker.
+ * autoscaled Azure between 1 and 10 instances). Each worker runs `threads` wasm threads, sized so
+ * that instances × threads fits the cores (detector-threads.ts). Requests wait in a FIFO queue
+ * and go to the first idle worker.
  *
  * Keeping tfjs out of the main thread also matters because its wasm runtime installs process-wide
  * `uncaughtException`/`unhandledRejection` handlers that rethrow; inside a worker they only affect
@@ -16,10 +17,13 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Autoscaler, type AutoscalePolicy } from './autoscale-policy';
 import { ImageDecodeError, type DetectionResult, type DetectorOptions } from './detector';
+import { planDetectorThreads, type DetectorThreadsSetting } from './detector-threads';
 
-export interface InferencePoolOptions extends DetectorOptions {
+export interface InferencePoolOptions extends Omit<DetectorOptions, 'threads'> {
   /** Worker threads, each with its own model copy (~200 MB RSS). Default 1. */
   instances?: number;
+  /** Wasm threads per instance, capped so the most instances × threads fit the cores. Default 'auto'. */
+  threads?: DetectorThreadsSetting;
   /** Give up if a worker has not loaded its model by then. Default 60 s. */
   startTimeoutMs?: number;
   /** Scale between min and max instances with demand (`instances` is then ignored); absent: fixed. */
@@ -60,6 +64,8 @@ export interface InferencePool {
   /** Instances serving now. */
   readonly instances: number;
   readonly model: string;
+  /** Wasm threads per instance, as the first instance reported it. */
+  readonly threads: number;
   /** `signal`: the caller gave up (its client hung up); a request still queued is then dropped, not run. */
   detect(image: Buffer, signal?: AbortSignal): Promise<PooledDetectionResult>;
   stats(): InferencePoolStats;
@@ -90,7 +96,7 @@ export interface SerializedError {
 }
 export type WorkerRequest = { type: 'detect'; id: number; image: Uint8Array };
 export type WorkerReply =
-  | { type: 'ready'; model: string }
+  | { type: 'ready'; model: string; threads: number }
   | { type: 'init-error'; error: SerializedError }
   | { type: 'result'; id: number; result: DetectionResult }
   | { type: 'error'; id: number; error: SerializedError };
@@ -141,11 +147,11 @@ function spawnWorker(data: InferenceWorkerData): Worker {
 }
 
 export async function createInferencePool(opts: InferencePoolOptions = {}): Promise<InferencePool> {
-  const { instances: _i, startTimeoutMs = 60_000, autoscale, ...detector } = opts;
+  const { instances: _i, startTimeoutMs = 60_000, autoscale, threads: setting = 'auto', ...detector } = opts;
   // Autoscaled: at least one instance at start, so a model that cannot load fails now, not at the first request.
   const instances = autoscale ? Math.max(1, autoscale.min) : (opts.instances ?? 1);
   if (!Number.isInteger(instances) || instances < 1) throw new RangeError(`instances must be a positive integer, got ${instances}`);
-  const data: InferenceWorkerData = { detector };
+  const data: InferenceWorkerData = { detector: { ...detector, threads: planDetectorThreads(setting, autoscale?.max ?? instances).threads } };
 
   const slots: Slot[] = Array.from({ length: instances }, (_, index) => ({ index, ready: false, served: 0, dead: false }));
   let nextIndex = instances;
@@ -163,6 +169,7 @@ export async function createInferencePool(opts: InferencePoolOptions = {}): Prom
   let closed = false;
   let closing: Promise<void> | undefined;
   let model = '';
+  let threads = 0;
 
   /** Starts a worker in a slot; resolves when its model is loaded. */
   function start(slot: Slot): Promise<void> {
@@ -190,6 +197,7 @@ export async function createInferencePool(opts: InferencePoolOptions = {}): Prom
         switch (msg.type) {
           case 'ready':
             model = msg.model;
+            threads = msg.threads;
             slot.ready = true;
             slot.provisioning = false;
             wasReady = true;
@@ -354,6 +362,9 @@ export async function createInferencePool(opts: InferencePoolOptions = {}): Prom
     },
     get model() {
       return model;
+    },
+    get threads() {
+      return threads;
     },
     detect(image: Buffer, signal?: AbortSignal): Promise<PooledDetectionResult> {
       if (closed) return Promise.reject(new InferencePoolError('the inference pool is closed', 'PoolClosed'));

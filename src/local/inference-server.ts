@@ -13,6 +13,7 @@ import { clientGone, headerValue, readBody, sendJson, sha256 } from './http-io';
 import type { AddressInfo } from 'node:net';
 import { ImageDecodeError } from './detector';
 import type { AutoscalePolicy } from './autoscale-policy';
+import type { DetectorThreadsSetting } from './detector-threads';
 import { createInferencePool } from './inference-pool';
 import { serverTimeouts, type ServerTimeouts } from './server-timeouts';
 import { createSigV4Verifier } from './sigv4-verify';
@@ -35,6 +36,8 @@ export interface InferenceServerOptions {
   instances?: number;
   /** Scale the instances with demand instead (see autoscale-policy.ts). */
   autoscale?: AutoscalePolicy;
+  /** Wasm threads per instance (detector-threads.ts). Default 'auto': the cores shared out among the most instances. */
+  threads?: DetectorThreadsSetting;
   scoreThreshold?: number;
   iouThreshold?: number;
   /** Largest accepted body; default 6 MiB, SageMaker's real-time payload limit. */
@@ -52,6 +55,8 @@ export interface InferenceServer {
   vertexApiEndpoint: string;
   model: string;
   instances: number;
+  /** Wasm threads per instance. */
+  threads: number;
   close(): Promise<void>;
 }
 
@@ -72,6 +77,7 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
   const pool = await createInferencePool({
     instances: opts.instances ?? 1,
     ...(opts.autoscale ? { autoscale: opts.autoscale } : {}),
+    threads: opts.threads ?? 'auto',
     scoreThreshold: opts.scoreThreshold,
     iouThreshold: opts.iouThreshold,
   });
@@ -101,6 +107,7 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     vertexApiEndpoint: base,
     model: pool.model,
     instances: pool.instances,
+    threads: pool.threads,
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

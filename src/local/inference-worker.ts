@@ -1,6 +1,6 @@
 /**
  * Worker-thread entry point: one detector per thread, one request at a time (the pool only sends
- * a new request after the previous reply), so one worker = one busy core.
+ * a new request after the previous reply), so one worker = as many busy cores as its wasm threads.
  * Messages are defined in inference-pool.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
       (err: unknown) => reply({ type: 'error', id: msg.id, error: serialize(err) }),
     );
   });
-  reply({ type: 'ready', model: detector.model });
+  reply({ type: 'ready', model: detector.model, threads: detector.threads });
 }
 
 void main();
