@@ -10,6 +10,7 @@ import { describe, test } from 'node:test';
 import { UserError } from '../src/errors';
 import { availableCores, parseDetectorThreads, planDetectorThreads } from '../src/local/detector-threads';
 import { createInferencePool } from '../src/local/inference-pool';
+import { startLocalStack } from '../src/local/stack';
 import { ROOT, runCli } from './helpers/cli';
 
 const PHOTOS = ['dog.jpg', 'horses.jpg', 'person.jpg'].map((name) => fs.readFileSync(path.join(ROOT, 'src/datasets/photos', name)));
@@ -96,5 +97,22 @@ describe('the threaded detector', () => {
     assert.equal(two.threads, 2, 'the threaded backend runs 2 threads');
     assert.ok(one.out.every((d) => d.length > 0), 'every photo has detections');
     assert.deepEqual(two.out, one.out);
+  });
+
+  test('the stack takes the setting from the environment and says what it runs', TIMEOUT, async () => {
+    const before = process.env.CLOUDBENCH_DETECTOR_THREADS;
+    process.env.CLOUDBENCH_DETECTOR_THREADS = '1';
+    let stack;
+    try {
+      stack = await startLocalStack();
+    } finally {
+      if (before === undefined) delete process.env.CLOUDBENCH_DETECTOR_THREADS;
+      else process.env.CLOUDBENCH_DETECTOR_THREADS = before;
+    }
+    try {
+      assert.deepEqual(stack.config.detector, { model: 'mb3-centernet-coco80', threadsPerInstance: 1, cores: CORES });
+    } finally {
+      await stack.stop();
+    }
   });
 });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ExperimentConfig } from '../config/experiment';
 import type { DatasetManifest } from '../datasets/types';
+import type { LocalDetectorDescription } from '../local/stack-types';
 import type { ShardInfo } from './shard';
 import { VERSION } from '../version';
 
@@ -18,6 +19,8 @@ export interface RunSession {
   /** The client's deadlines and retry budget in this session (a resume may change them). */
   timeouts?: ExperimentConfig['timeouts'];
   retry?: ExperimentConfig['retry'];
+  /** The local stack's detector in this session (its threads per instance set its latencies). */
+  localDetector?: LocalDetectorDescription;
 }
 
 export interface PlatformDescription {

@@ -169,6 +169,11 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
   let done = new Set<string>();
   let loadSealed: LoadStepRow[] = [];
   const sessionStart = new Date().toISOString();
+  // The local detector's threads per instance set its latencies; a resume may run with others.
+  const thisSession: RunManifest['sessions'][number] = {
+    startedAt: sessionStart, endedAt: null, stepsDone: 0, timeouts: config.timeouts, retry: config.retry,
+    ...(o.local?.detector ? { localDetector: o.local.detector } : {}),
+  };
   try {
     if (o.resumeDir) {
       dir = o.resumeDir;
@@ -189,7 +194,7 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
       for (const d of repair.dropped) emitEvent({ type: 'warning', message: `measured again: ${d}` });
       manifest.status = 'running';
       manifest.endedAt = null;
-      manifest.sessions.push({ startedAt: sessionStart, endedAt: null, stepsDone: 0, timeouts: config.timeouts, retry: config.retry });
+      manifest.sessions.push(thisSession);
     } else {
       runId = o.shard ? shardRunId(o.shard.group, o.shard) : (o.runId ?? newRunId());
       dir = path.resolve(config.outDir, runId);
@@ -202,7 +207,7 @@ async function runSession(o: RunOptions, emitEvent: (e: RunEvent) => void, { sto
         status: 'running',
         startedAt: sessionStart,
         endedAt: null,
-        sessions: [{ startedAt: sessionStart, endedAt: null, stepsDone: 0, timeouts: config.timeouts, retry: config.retry }],
+        sessions: [thisSession],
         config: redactSecrets(config),
         configHash: hash,
         dataset,

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createAzureBlobStore } from '../targets/azure-blob-store';
 import { startAzurite } from './azurite';
+import { availableCores } from './detector-threads';
 import { startGcsServer } from './gcs-server';
 import { startInferenceServer } from './inference-server';
 import { hasLegacyOpenSsl, S3RVER_CREDENTIALS, startS3Server } from './s3-server';
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
       vertex: { project: gcpProject, location: gcpLocation, endpointId: vertexEndpointId, token: vertexToken },
       instances: opts.instances ?? 1,
       ...(opts.autoscale ? { autoscale: opts.autoscale } : {}),
+      threads: opts.detectorThreads ?? 'auto',
       scoreThreshold: opts.scoreThreshold,
       iouThreshold: opts.iouThreshold,
       timeouts: opts.serverTimeouts,
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
       endpoint: `projects/${gcpProject}/locations/${gcpLocation}/endpoints/${vertexEndpointId}`,
       accessToken: vertexToken,
     },
+    detector: { model: inference.model, threadsPerInstance: inference.threads, cores: availableCores() },
   };
 
   process.on('SIGTERM', () => void stopHost(0));

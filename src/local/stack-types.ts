@@ -1,4 +1,5 @@
 import type { AutoscalePolicy } from './autoscale-policy';
+import type { DetectorThreadsSetting } from './detector-threads';
 import type { ServerTimeouts } from './server-timeouts';
 
 /** The connection details of a running local stack: the JSON `cloudbench stack up --json` prints. */
@@ -11,6 +12,16 @@ export interface LocalStackConfig {
   gcs: { apiEndpoint: string; projectId: string; bucket: string };
   /** Vertex AI prediction: `apiEndpoint` stands for https://{location}-aiplatform.googleapis.com. */
   vertex: { apiEndpoint: string; endpoint: string; accessToken: string };
+  /** What serves the inference endpoints: a run records it, so its latencies can be read. */
+  detector?: LocalDetectorDescription;
+}
+
+export interface LocalDetectorDescription {
+  model: string;
+  /** Wasm threads each detector instance runs for one image. */
+  threadsPerInstance: number;
+  /** Logical cores of the stack's machine the threads were sized against. */
+  cores: number;
 }
 
 export interface LocalStackOptions {
@@ -23,6 +34,8 @@ export interface LocalStackOptions {
   instances?: number;
   /** Scale the endpoints' instances with demand instead of a fixed count. */
   autoscale?: AutoscalePolicy;
+  /** Wasm threads per detector instance (detector-threads.ts). Default: CLOUDBENCH_DETECTOR_THREADS, else 'auto'. */
+  detectorThreads?: DetectorThreadsSetting;
   /** Where emulator data lives. Default: a fresh temp folder, removed on stop. Given: kept. */
   dataDir?: string;
   region?: string;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../errors';
 import { cacheRoot } from '../paths';
+import { detectorThreadsFromEnv } from './detector-threads';
 import type { LocalStackConfig, LocalStackOptions, StackHostMessage, StackState } from './stack-types';
 
 export type { LocalStackConfig, LocalStackOptions, StackState } from './stack-types';
@@ -62,6 +63,11 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
   });
 }
 
+/** The options with the detector threads setting read here, so a bad one fails before anything starts. */
+function withThreadsSetting(opts: LocalStackOptions): LocalStackOptions {
+  return { ...opts, detectorThreads: opts.detectorThreads ?? detectorThreadsFromEnv() };
+}
+
 /**
  * Starts Azurite, s3rver and the inference endpoints on 127.0.0.1 in a child process and resolves
  * once every service answers. The stack stops with `stop()`, or when this process exits.
@@ -69,7 +75,7 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
   const child = fork(HOST_ENTRY, [], {
     execArgv: hostExecArgv(),
-    env: { ...process.env, CLOUDBENCH_STACK_OPTIONS: JSON.stringify(opts) },
+    env: { ...process.env, CLOUDBENCH_STACK_OPTIONS: JSON.stringify(withThreadsSetting(opts)) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // Its own process group: a Ctrl-C in a terminal, or a Jupyter kernel interrupt (sent to the
     // kernel's whole group), is the owner's to handle; the stack lives until stop() or its owner's end.
@@ -125,6 +131,7 @@ export function readStackState(): StackState | undefined {
 
 /** Starts a stack that outlives this process (`cloudbench stack up --detach`). */
 export async function startDetachedStack(opts: LocalStackOptions = {}): Promise<StackState> {
+  const options = withThreadsSetting(opts);
   const existing = readStackState();
   if (existing) {
     throw new UserError(`a local stack is already running (pid ${existing.pid}, since ${existing.startedAt}); stop it with \`cloudbench stack down\`, or use it: \`cloudbench stack status\``);
@@ -136,7 +143,7 @@ export async function startDetachedStack(opts: LocalStackOptions = {}): Promise<
     execArgv: hostExecArgv(),
     env: {
       ...process.env,
-      CLOUDBENCH_STACK_OPTIONS: JSON.stringify({ ...opts, stateFile: stateFile(), logFile }),
+      CLOUDBENCH_STACK_OPTIONS: JSON.stringify({ ...options, stateFile: stateFile(), logFile }),
     },
     detached: true,
     stdio: ['ignore', log, log, 'ipc'],
