@@ -161,7 +161,7 @@ describe('batch numbering', () => {
     for (const [, lo, firstTick] of axes) assert.deepEqual([lo, firstTick], ['0.5', '1']);
     // Notebook table of the run's rows (what showTable(run.batches) shows), and of chart points (already from 1).
     const html = tableHtml(rows, { columns: ['platform', 'batch', 'warmup'] });
-    assert.match(html, new RegExp(`<tr><td>${first.platform}</td><td style="text-align:right">1</td><td>true</td></tr>`));
+    assert.match(html, new RegExp(`<tr><td style="text-align:left">${first.platform}</td><td style="text-align:right">1</td><td style="text-align:left">true</td></tr>`));
     assert.doesNotMatch(html, /<td style="text-align:right">0<\/td>/);
     assert.match(html, /batch: numbered from 1/);
     const pointsHtml = tableHtml(points, { columns: ['platform', 'batch'] });

@@ -142,7 +142,9 @@ describe('headless notebook execution', { skip: jupyterMissing }, () => {
     const all = outputsOf(out).flat();
     const html = all.map((o) => String(o.data?.['text/html'] ?? '')).join('');
     assert.match(html, /<table class="cloudbench"><caption>Per-batch metrics<\/caption>/);
-    assert.match(html, /<th>throughputMiBps<\/th>/);
+    // Headers aligned over their values (JupyterLab would right-align every cell).
+    assert.match(html, /<th style="text-align:right">throughputMiBps<\/th>/);
+    assert.match(html, /<th style="text-align:left">platform<\/th>/);
     // nbformat may store multi-line strings as lists of lines.
     const svgs = all.map((o) => o.data?.['image/svg+xml']).filter((s) => s !== undefined).map((s) => (Array.isArray(s) ? s.join('') : String(s)));
     assert.ok(svgs.every((s) => s.startsWith('<svg')), 'SVG markup');

@@ -27,13 +27,17 @@ function rowsOf(data: DataFrame | readonly Row[]): { columns: string[]; rows: un
   return { columns, rows: data.map((r) => columns.map((c) => (r as Record<string, unknown>)[c])) };
 }
 
+// Alignment is inline on every cell: JupyterLab right-aligns all table cells, text included.
+const LEFT = 'style="text-align:left"';
+const RIGHT = 'style="text-align:right"';
+
 function cell(v: unknown, digits: number): string {
-  if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return '<td class="missing">—</td>';
+  if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return `<td class="missing" ${RIGHT}>—</td>`;
   if (typeof v === 'number') {
     const text = Number.isInteger(v) ? String(v) : v.toFixed(digits);
-    return `<td style="text-align:right">${text}</td>`;
+    return `<td ${RIGHT}>${text}</td>`;
   }
-  return `<td>${escapeHtml(String(v))}</td>`;
+  return `<td ${LEFT}>${escapeHtml(String(v))}</td>`;
 }
 
 export interface TableOptions {
@@ -70,11 +74,14 @@ export function tableHtml(data: DataFrame | readonly Row[], opts: TableOptions =
     .slice(0, maxRows)
     .map((r) => `<tr>${index.map((i) => cell(value(r, i), digits)).join('')}</tr>`)
     .join('\n');
-  const foot = (text: string) => `<tr><td colspan="${columns.length}">${text}</td></tr>`;
+  // A column's header sits over its values: right over numbers, left over text.
+  const shown = all.rows.slice(0, maxRows);
+  const numeric = index.map((i) => shown.some((r) => typeof r[i] === 'number') && shown.every((r) => r[i] === null || r[i] === undefined || typeof r[i] === 'number'));
+  const foot = (text: string) => `<tr><td colspan="${columns.length}" ${LEFT}>${text}</td></tr>`;
   const more = all.rows.length > maxRows ? foot(`… ${all.rows.length - maxRows} more rows`) : '';
   const note = shifted ? foot('batch: numbered from 1 as cloudbench shows batches; the data’s <code>batch</code> counts from 0') : '';
   const caption = opts.caption ? `<caption>${escapeHtml(opts.caption)}</caption>` : '';
-  return `<table class="cloudbench">${caption}<thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${body}${more}${note}</tbody></table>`;
+  return `<table class="cloudbench">${caption}<thead><tr>${columns.map((c, k) => `<th ${numeric[k] ? RIGHT : LEFT}>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${body}${more}${note}</tbody></table>`;
 }
 
 /** The Vega-Lite spec as SVG markup (rendered in Node, no browser). */

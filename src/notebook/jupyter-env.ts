@@ -193,8 +193,28 @@ export async function ensureJupyterEnv(opts: { onStatus?: (line: string) => void
   }
   const je = jupyterEnvOf(venv);
   writeKernelSpec(venvKernelsDir(venv));
+  disableDebuggerExtension(venv);
   for (const key of ['JUPYTER_CONFIG_DIR', 'JUPYTER_DATA_DIR', 'JUPYTER_RUNTIME_DIR'] as const) fs.mkdirSync(je.env[key]!, { recursive: true });
   return je;
+}
+
+/**
+ * JupyterLab's debugger asks every kernel for a debug session after each cell and throws a page
+ * error when there is none, which is always so for tslab (measured: one per cell with 4.6.4). The
+ * same setting `jupyter labextension disable --level=sys_prefix` writes, kept with other keys.
+ */
+function disableDebuggerExtension(venv: string): void {
+  const file = path.join(venv, 'etc', 'jupyter', 'labconfig', 'page_config.json');
+  let config: { disabledExtensions?: Record<string, boolean> } = {};
+  try {
+    config = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof config;
+  } catch {
+    /* none yet */
+  }
+  if (config.disabledExtensions?.['@jupyterlab/debugger-extension'] === true) return;
+  config.disabledExtensions = { ...config.disabledExtensions, '@jupyterlab/debugger-extension': true };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
 }
 
 export { KERNEL_NAME };
