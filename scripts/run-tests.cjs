@@ -42,6 +42,8 @@ if (files.some((f) => /notebook|interrupts|jupyter/.test(f))) {
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files],
-  { cwd: root, stdio: 'inherit', env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env, CLOUDBENCH_TEST: '1' } },
+  // One detector thread unless asked: two files at a time on 2 cores already share the cores out
+  // (tests/detector-threads.test.ts sets its own counts).
+  { cwd: root, stdio: 'inherit', env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CLOUDBENCH_DETECTOR_THREADS: '1', ...process.env, CLOUDBENCH_TEST: '1' } },
 );
 process.exit(result.status ?? 1);

@@ -17,7 +17,7 @@ export function intOption(flag: string, min: number, max?: number): (value: stri
 /** A TCP port; 0 means ephemeral. */
 export const portOption = (flag: string) => intOption(flag, 0, 65535);
 
-/** Detector worker threads of the local endpoints (one core each). */
+/** Detector worker threads of the local endpoints (each runs its wasm threads: local/detector-threads.ts). */
 export const instancesOption = intOption('--instances', 1, 64);
 
 /** A significance level strictly between 0 and 1. */

@@ -17,12 +17,12 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Autoscaler, type AutoscalePolicy } from './autoscale-policy';
 import { ImageDecodeError, type DetectionResult, type DetectorOptions } from './detector';
-import { planDetectorThreads, type DetectorThreadsSetting } from './detector-threads';
+import { detectorThreadsFromEnv, planDetectorThreads, type DetectorThreadsSetting } from './detector-threads';
 
 export interface InferencePoolOptions extends Omit<DetectorOptions, 'threads'> {
   /** Worker threads, each with its own model copy (~200 MB RSS). Default 1. */
   instances?: number;
-  /** Wasm threads per instance, capped so the most instances × threads fit the cores. Default 'auto'. */
+  /** Wasm threads per instance, capped so the most instances × threads fit the cores. Default: CLOUDBENCH_DETECTOR_THREADS, else 'auto'. */
   threads?: DetectorThreadsSetting;
   /** Give up if a worker has not loaded its model by then. Default 60 s. */
   startTimeoutMs?: number;
@@ -147,7 +147,7 @@ function spawnWorker(data: InferenceWorkerData): Worker {
 }
 
 export async function createInferencePool(opts: InferencePoolOptions = {}): Promise<InferencePool> {
-  const { instances: _i, startTimeoutMs = 60_000, autoscale, threads: setting = 'auto', ...detector } = opts;
+  const { instances: _i, startTimeoutMs = 60_000, autoscale, threads: setting = detectorThreadsFromEnv(), ...detector } = opts;
   // Autoscaled: at least one instance at start, so a model that cannot load fails now, not at the first request.
   const instances = autoscale ? Math.max(1, autoscale.min) : (opts.instances ?? 1);
   if (!Number.isInteger(instances) || instances < 1) throw new RangeError(`instances must be a positive integer, got ${instances}`);

@@ -36,7 +36,7 @@ export interface InferenceServerOptions {
   instances?: number;
   /** Scale the instances with demand instead (see autoscale-policy.ts). */
   autoscale?: AutoscalePolicy;
-  /** Wasm threads per instance (detector-threads.ts). Default 'auto': the cores shared out among the most instances. */
+  /** Wasm threads per instance (detector-threads.ts). Default: CLOUDBENCH_DETECTOR_THREADS, else 'auto'. */
   threads?: DetectorThreadsSetting;
   scoreThreshold?: number;
   iouThreshold?: number;
@@ -77,7 +77,7 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
   const pool = await createInferencePool({
     instances: opts.instances ?? 1,
     ...(opts.autoscale ? { autoscale: opts.autoscale } : {}),
-    threads: opts.threads ?? 'auto',
+    threads: opts.threads,
     scoreThreshold: opts.scoreThreshold,
     iouThreshold: opts.iouThreshold,
   });

@@ -97,7 +97,7 @@ async function main(): Promise<void> {
       vertex: { project: gcpProject, location: gcpLocation, endpointId: vertexEndpointId, token: vertexToken },
       instances: opts.instances ?? 1,
       ...(opts.autoscale ? { autoscale: opts.autoscale } : {}),
-      threads: opts.detectorThreads ?? 'auto',
+      threads: opts.detectorThreads,
       scoreThreshold: opts.scoreThreshold,
       iouThreshold: opts.iouThreshold,
       timeouts: opts.serverTimeouts,
