@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { demoInstances } from '../src/cli/demo-command';
 import { UserError } from '../src/errors';
 import { availableCores, parseDetectorThreads, planDetectorThreads } from '../src/local/detector-threads';
 import { createInferencePool } from '../src/local/inference-pool';
@@ -67,6 +68,29 @@ describe('instances × threads', () => {
     assert.equal(lowered.threads, 2);
     assert.match(lowered.note ?? '', /detector threads 4 lowered to 2: 2 instances × 4 threads would exceed the 4 cores/);
     assert.throws(() => planDetectorThreads(0, 1, 2), RangeError);
+  });
+
+  test('the demo scales to the instances the cores hold at 2 threads (or at the set count), at most 2', () => {
+    const withEnv = <T>(value: string | undefined, fn: () => T): T => {
+      const before = process.env.CLOUDBENCH_DETECTOR_THREADS;
+      if (value === undefined) delete process.env.CLOUDBENCH_DETECTOR_THREADS;
+      else process.env.CLOUDBENCH_DETECTOR_THREADS = value;
+      try {
+        return fn();
+      } finally {
+        if (before === undefined) delete process.env.CLOUDBENCH_DETECTOR_THREADS;
+        else process.env.CLOUDBENCH_DETECTOR_THREADS = before;
+      }
+    };
+    withEnv(undefined, () => {
+      assert.deepEqual(demoInstances(1), { max: 1, threads: 1 });
+      assert.deepEqual(demoInstances(2), { max: 1, threads: 2 });
+      assert.deepEqual(demoInstances(4), { max: 2, threads: 2 });
+      assert.deepEqual(demoInstances(16), { max: 2, threads: 8 });
+    });
+    withEnv('1', () => assert.deepEqual(demoInstances(2), { max: 2, threads: 1 }));
+    withEnv('3', () => assert.deepEqual(demoInstances(4), { max: 1, threads: 3 }));
+    withEnv('0', () => assert.throws(() => demoInstances(2), UserError));
   });
 
   test('the pool sizes its instances by the most it may run', TIMEOUT, async () => {
