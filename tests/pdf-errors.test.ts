@@ -10,7 +10,7 @@ test('a browser that cannot start is a one-line error, and no partial PDF is lef
   const pdf = path.join(dir, 'report.pdf');
   await assert.rejects(
     htmlToPdf('<p>x</p>', pdf, { browser: { executablePath: '/bin/false', source: 'PUPPETEER_EXECUTABLE_PATH' }, footerText: 'x', timeoutMs: 10_000 }),
-    (err: Error) => err.name === 'UserError' && /could not start the browser \/bin\/false for the PDF/.test(err.message),
+    (err: Error) => err.name === 'UserError' && /could not start the browser \/bin\/false \(PUPPETEER_EXECUTABLE_PATH\) for the PDF/.test(err.message),
   );
   assert.deepEqual(fs.readdirSync(dir), []);
 });

@@ -60,9 +60,10 @@ describe('cloudbench stack CLI', () => {
     const up = runCli(['stack', 'up', '--detach', '--json'], env, 60_000);
     assert.equal(up.status, 0, up.stderr);
     const config = lastJsonLine<LocalStackConfig>(up.stdout);
-    assert.deepEqual(Object.keys(config).sort(), ['azureBlob', 'azureml', 'gcs', 's3', 'sagemaker', 'vertex']);
     const { pid } = JSON.parse(fs.readFileSync(path.join(stateDir, 'stack.json'), 'utf8')) as { pid: number };
     try {
+      // Inside the try: a failed check must still stop the detached stack (else the next test meets it).
+      assert.deepEqual(Object.keys(config).sort(), ['azureBlob', 'azureml', 'detector', 'gcs', 's3', 'sagemaker', 'vertex']);
       const status = runCli(['stack', 'status', '--json'], env);
       const parsed = JSON.parse(status.stdout) as { running: boolean; services: Record<string, boolean> };
       assert.equal(parsed.running, true);
