@@ -17,7 +17,7 @@ import time
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 
 def cell_error_text(cell):
@@ -61,6 +61,11 @@ def main():
             except (CellExecutionError, CellTimeoutError) as err:
                 status = "error"
                 text = cell_error_text(cell) or str(err).strip().splitlines()[-1]
+                result.update(ok=False, failedCell=index, error=text)
+            except DeadKernelError:
+                # process.exit() or out of memory in the cell: report it like a failing cell.
+                status = "error"
+                text = cell_error_text(cell) or "the kernel died while running this cell (process.exit() or out of memory?)"
                 result.update(ok=False, failedCell=index, error=text)
             duration = (time.monotonic() - start) * 1000
             cell.metadata["cloudbench"] = {"durationMs": round(duration, 1), "status": status}

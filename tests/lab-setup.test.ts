@@ -50,6 +50,16 @@ test('no reachable pip index: one line, and the venv it made is removed', { skip
   assert.ok(!fs.existsSync(venv), 'the venv of a failed install was left behind');
 });
 
+test('a venv folder that cannot be made fails at once, in one line (not after minutes of lock retries)', () => {
+  const file = path.join(tmp, 'a-file');
+  fs.writeFileSync(file, '');
+  const started = Date.now();
+  const r = runCli(['lab', '--install-only'], { CLOUDBENCH_VENV: path.join(file, 'venv') });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /^cloudbench: cannot set up JupyterLab: cannot make .*a-file for the JupyterLab venv: ENOTDIR/m);
+  assert.ok(Date.now() - started < 30_000, 'it waited');
+});
+
 test('a folder in the way that is not a venv is refused, not deleted', { skip }, () => {
   const folder = path.join(tmp, 'not-a-venv');
   fs.mkdirSync(folder);

@@ -72,10 +72,15 @@ describe('PDF with the npm Chromium', { skip: pkg ? false : '@sparticuz/chromium
     assert.ok(fs.existsSync(path.join(tmp, 'report-cli-2', 'report.pdf')));
   });
 
-  test('two unpacks at once leave one complete copy and no staging folders', async () => {
+  test('two unpacks at once leave one complete copy and no staging folders, not even one an interrupted unpack left', async () => {
     const cache = path.join(tmp, 'cache-race');
     const saved = process.env.CLOUDBENCH_CACHE_DIR;
     process.env.CLOUDBENCH_CACHE_DIR = cache;
+    // What a Ctrl-C during an unpack leaves: a staging folder named after a process that is gone.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    const abandoned = `${bundledChromiumHome(pkg!.version)}.staging-${gone}-x1y2z3`;
+    fs.mkdirSync(abandoned, { recursive: true });
+    fs.writeFileSync(path.join(abandoned, 'chromium'), 'half');
     try {
       const [a, b] = await Promise.all([ensureBundledChromium(pkg!), ensureBundledChromium(pkg!)]);
       assert.equal(a, b);
@@ -94,6 +99,11 @@ describe('PDF with the npm Chromium', { skip: pkg ? false : '@sparticuz/chromium
     assert.equal(bad.status, 1);
     assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
     assert.match(bad.stderr, /CLOUDBENCH_BROWSER=firefox is not one of auto, system, bundled/);
+    // Without --format the PDF is optional: the HTML stands and the problem is a warning (as in `npm start`).
+    const optional = runCli(['report', fixture, '--out', path.join(tmp, 'bad-optional')], bareEnv(path.join(tmp, 'cache-bad'), { CLOUDBENCH_BROWSER: 'firefox' }));
+    assert.equal(optional.status, 0, optional.stderr);
+    assert.match(optional.stderr, /^cloudbench: warning: PDF not written: CLOUDBENCH_BROWSER=firefox is not one of/m);
+    assert.ok(fs.existsSync(path.join(tmp, 'bad-optional', 'report.html')));
     const system = runCli(['report', fixture, '--format', 'pdf', '--out', path.join(tmp, 'system')], bareEnv(path.join(tmp, 'cache-system'), { CLOUDBENCH_BROWSER: 'system' }));
     assert.equal(system.status, 1);
     assert.match(system.stderr, /no Chrome\/Chromium found for the PDF; .* not for the optional npm package @sparticuz\/chromium/);

@@ -21,18 +21,20 @@ interface LabOptions {
 }
 
 /** Jupyter writes jpserver-<pid>.json into its runtime folder once it listens: its URL and token. */
-async function waitForServer(je: JupyterEnv, pid: number, exited: () => string | null): Promise<{ url: string; port: number }> {
+async function waitForServer(je: JupyterEnv, pid: number, token: string, exited: () => string | null): Promise<{ url: string; port: number }> {
   const file = path.join(je.env.JUPYTER_RUNTIME_DIR!, `jpserver-${pid}.json`);
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     const why = exited();
     if (why !== null) throw new UserError(`JupyterLab stopped before it was ready: ${why}`);
     try {
-      const info = JSON.parse(fs.readFileSync(file, 'utf8')) as { url: string; port: number };
-      return info;
+      const info = JSON.parse(fs.readFileSync(file, 'utf8')) as { url: string; port: number; token?: string };
+      // A file left by a killed server whose pid was reused is not this one.
+      if (info.token === token) return info;
     } catch {
-      await new Promise((r) => setTimeout(r, 250));
+      /* not written yet */
     }
+    await new Promise((r) => setTimeout(r, 250));
   }
   throw new UserError(`JupyterLab did not start within 2 minutes (no ${file})`);
 }
@@ -60,32 +62,44 @@ async function startLab(je: JupyterEnv, o: LabOptions, extra: string[]): Promise
   ];
   const child = spawn(je.jupyter, args, { env: je.env, stdio: ['inherit', 'inherit', 'pipe'] });
   let stderrTail = '';
+  let spawnError: Error | undefined;
+  // A venv whose `jupyter` cannot start (e.g. its interpreter moved): reported as a one-line error below.
+  child.once('error', (err) => (spawnError = err));
   child.stderr!.on('data', (d: Buffer) => {
     process.stderr.write(d);
     stderrTail = (stderrTail + d.toString()).slice(-2000);
   });
   let exitCode: number | null | undefined;
+  let stopping = false;
   const exited = new Promise<number>((resolve) =>
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       exitCode = code;
-      resolve(code ?? (signal ? 0 : 1));
+      // Ended by a signal: fine when it was our stop, a failure otherwise (e.g. the OOM killer).
+      resolve(code ?? (signal && stopping ? 0 : 1));
     }),
   );
   // The terminal's Ctrl-C reaches Jupyter too (same process group); a signal sent to this process
   // alone is passed on. Either way this process waits for Jupyter to shut its kernels down.
-  const stop = () => child.kill('SIGTERM');
+  const stop = () => {
+    stopping = true;
+    child.kill('SIGTERM');
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
-    const info = await waitForServer(je, child.pid!, () =>
-      exitCode !== undefined ? `exit ${exitCode}${stderrTail.trim() ? `: ${stderrTail.trim().split('\n').slice(-2).join(' | ')}` : ''}` : null,
+    const info = await waitForServer(je, child.pid ?? -1, token, () =>
+      spawnError
+        ? `cannot run ${je.jupyter}: ${spawnError.message} (remove ${je.venv} and run again)`
+        : exitCode !== undefined
+          ? `exit ${exitCode}${stderrTail.trim() ? `: ${stderrTail.trim().split('\n').slice(-2).join(' | ')}` : ''}`
+          : null,
     );
     console.log(`JupyterLab: ${info.url.replace(/\/$/, '')}/lab?token=${token}`);
     console.log(`  notebooks: ${root}; kernel "${KERNEL_DISPLAY_NAME}" (${KERNEL_NAME}) runs this checkout's cloudbench`);
     console.log('  listening on 127.0.0.1 only; Ctrl-C stops it.');
     return await exited;
   } finally {
-    if (exitCode === undefined) child.kill('SIGTERM');
+    if (exitCode === undefined && !spawnError) stop();
     await exited;
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -37,8 +37,12 @@ export function venvDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.CLOUDBENCH_VENV || path.join(PROJECT_ROOT, '.venv'));
 }
 
-function stampOf(): string {
-  return crypto.createHash('sha256').update(JUPYTER_REQUIREMENTS.join('\n')).digest('hex').slice(0, 16);
+/**
+ * The requirements and the venv's own path: a venv's scripts name their interpreter by absolute
+ * path, so a moved checkout's venv still imports but cannot start `jupyter` — it is made again.
+ */
+function stampOf(venv: string): string {
+  return crypto.createHash('sha256').update(`${JUPYTER_REQUIREMENTS.join('\n')}\n${path.resolve(venv)}`).digest('hex').slice(0, 16);
 }
 
 export function jupyterEnvOf(venv: string, base: NodeJS.ProcessEnv = process.env): JupyterEnv {
@@ -69,7 +73,7 @@ export function venvKernelsDir(venv: string): string {
 /** Ready: the stamp matches these requirements and its Python imports them (a moved base Python breaks a venv). */
 export function isJupyterEnvReady(venv: string): boolean {
   const stamp = path.join(venv, '.cloudbench-stamp');
-  if (!fs.existsSync(stamp) || fs.readFileSync(stamp, 'utf8').trim() !== stampOf()) return false;
+  if (!fs.existsSync(stamp) || fs.readFileSync(stamp, 'utf8').trim() !== stampOf(venv)) return false;
   const r = spawnSync(path.join(venv, 'bin', 'python'), ['-c', 'import jupyterlab, nbclient, nbformat, jupyter_client'], { stdio: 'ignore' });
   return r.status === 0;
 }
@@ -93,6 +97,7 @@ async function pipInstall(python: string, onStatus: (line: string) => void): Pro
   // answers); one retry keeps a flaky network working. PIP_RETRIES overrides.
   if (!process.env.PIP_RETRIES) args.splice(3, 0, '--retries', '1');
   const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.once('error', () => undefined); // reported through 'close' below, with the spawn error
   let output = '';
   let collected = 0;
   const tty = process.stdout.isTTY;
@@ -108,7 +113,8 @@ async function pipInstall(python: string, onStatus: (line: string) => void): Pro
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
+    // A venv whose base Python moved or was removed: its python cannot start.
+    child.once('error', (err) => reject(new JupyterSetupError(`cannot run ${python}: ${err.message} (is the virtual environment broken? remove it and run again)`)));
     child.once('close', resolve);
   });
   if (tty && collected) process.stdout.write('\n');
@@ -132,6 +138,9 @@ function makeVenv(python: string, venv: string): void {
     throw new JupyterSetupError(`${venv} exists and is not a Python virtual environment: remove it, or set CLOUDBENCH_VENV to another folder`);
   }
   fs.rmSync(venv, { recursive: true, force: true });
+  // The mark first: a venv killed half-made is still known as ours, and made again next time.
+  fs.mkdirSync(venv, { recursive: true });
+  fs.writeFileSync(path.join(venv, CREATED_MARK), '');
   const made = spawnSync(python, ['-m', 'venv', venv], { encoding: 'utf8' });
   if (made.status !== 0 || !fs.existsSync(path.join(venv, 'bin', 'pip'))) {
     // Debian's python3 without python3-venv: `venv` fails in ensurepip and leaves a venv without pip.
@@ -143,7 +152,6 @@ function makeVenv(python: string, venv: string): void {
         : `${python} -m venv ${venv} failed: ${lastLines(`${made.stdout}\n${made.stderr}`, 2)}`,
     );
   }
-  fs.writeFileSync(path.join(venv, CREATED_MARK), '');
 }
 
 async function createVenv(venv: string, onStatus: (line: string) => void): Promise<void> {
@@ -159,7 +167,7 @@ async function createVenv(venv: string, onStatus: (line: string) => void): Promi
     if (fs.existsSync(path.join(venv, CREATED_MARK))) fs.rmSync(venv, { recursive: true, force: true });
     throw err;
   }
-  fs.writeFileSync(path.join(venv, '.cloudbench-stamp'), `${stampOf()}\n`);
+  fs.writeFileSync(path.join(venv, '.cloudbench-stamp'), `${stampOf(venv)}\n`);
   onStatus(`JupyterLab installed in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
 }
 
@@ -172,19 +180,12 @@ export async function ensureJupyterEnv(opts: { onStatus?: (line: string) => void
   const venv = opts.venv ?? venvDir();
   const onStatus = opts.onStatus ?? (() => undefined);
   if (!isJupyterEnvReady(venv)) {
-    fs.mkdirSync(path.dirname(venv), { recursive: true });
-    let release: () => Promise<void>;
     try {
-      // Stale after 30 s without an update: a killed installer does not block the next one for long.
-      release = await lockfile.lock(path.dirname(venv), {
-        lockfilePath: `${venv}.lock`,
-        stale: 30_000,
-        retries: { retries: 400, minTimeout: 1000, maxTimeout: 1000, factor: 1 },
-        onCompromised: () => undefined,
-      });
+      fs.mkdirSync(path.dirname(venv), { recursive: true });
     } catch (err) {
-      throw new JupyterSetupError(`another process has been installing JupyterLab into ${venv} for over 6 minutes (${(err as Error).message}); wait for it or remove ${venv}.lock`);
+      throw new JupyterSetupError(`cannot make ${path.dirname(venv)} for the JupyterLab venv: ${(err as Error).message}`);
     }
+    const release = await acquireInstallLock(venv);
     try {
       if (!isJupyterEnvReady(venv)) await createVenv(venv, onStatus);
     } finally {
@@ -193,18 +194,38 @@ export async function ensureJupyterEnv(opts: { onStatus?: (line: string) => void
   }
   const je = jupyterEnvOf(venv);
   writeKernelSpec(venvKernelsDir(venv));
-  disableDebuggerExtension(venv);
+  disableDebuggerExtension(je.env.JUPYTER_CONFIG_DIR!);
   for (const key of ['JUPYTER_CONFIG_DIR', 'JUPYTER_DATA_DIR', 'JUPYTER_RUNTIME_DIR'] as const) fs.mkdirSync(je.env[key]!, { recursive: true });
   return je;
 }
 
 /**
+ * One installer at a time: the others wait (up to ~6 min) while the lock is held; any other error
+ * (a folder that cannot be written) fails at once. proper-lockfile's own retries would retry those too.
+ */
+async function acquireInstallLock(venv: string): Promise<() => Promise<void>> {
+  const deadline = Date.now() + 400_000;
+  for (;;) {
+    try {
+      // Stale after 30 s without an update: a killed installer does not block the next one for long.
+      return await lockfile.lock(path.dirname(venv), { lockfilePath: `${venv}.lock`, stale: 30_000, retries: 0, onCompromised: () => undefined });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code !== 'ELOCKED') throw new JupyterSetupError(`cannot lock ${venv}.lock to install JupyterLab: ${e.message}`);
+      if (Date.now() > deadline) throw new JupyterSetupError(`another process has been installing JupyterLab into ${venv} for over 6 minutes; wait for it, or remove ${venv}.lock if none is running`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+/**
  * JupyterLab's debugger asks every kernel for a debug session after each cell and throws a page
  * error when there is none, which is always so for tslab (measured: one per cell with 4.6.4). The
- * same setting `jupyter labextension disable --level=sys_prefix` writes, kept with other keys.
+ * same setting `jupyter labextension disable --level=user` writes, kept with other keys.
  */
-function disableDebuggerExtension(venv: string): void {
-  const file = path.join(venv, 'etc', 'jupyter', 'labconfig', 'page_config.json');
+function disableDebuggerExtension(configDir: string): void {
+  // In cloudbench's own Jupyter config folder: a user's venv (CLOUDBENCH_VENV) keeps its debugger elsewhere.
+  const file = path.join(configDir, 'labconfig', 'page_config.json');
   let config: { disabledExtensions?: Record<string, boolean> } = {};
   try {
     config = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof config;

@@ -38,8 +38,14 @@ export function kernelSpecFile(jupyterDir: string): string {
 /** Writes `<jupyterDir>/kernels/cloudbench-ts/kernel.json`; returns the kernel folder. */
 export function writeKernelSpec(jupyterDir: string): string {
   const file = kernelSpecFile(jupyterDir);
+  const text = `${JSON.stringify(kernelSpec(), null, 2)}\n`;
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify(kernelSpec(), null, 2)}\n`);
+  // Only when it changed, and by rename: a running Jupyter or a parallel test may be reading it.
+  if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  }
   return path.dirname(file);
 }
 

@@ -1,11 +1,12 @@
 /** Headless execution of a tslab notebook through Jupyter (nbclient), with injected parameters. */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import type { Readable } from 'node:stream';
 import { UserError } from '../errors';
-import { ensureJupyterEnv, isJupyterEnvReady, JupyterSetupError, venvDir } from './jupyter-env';
+import { ensureJupyterEnv, isJupyterEnvReady, jupyterEnvOf, JupyterSetupError, venvDir } from './jupyter-env';
 import { KERNEL_DISPLAY_NAME, KERNEL_NAME, writeKernelSpec } from './kernelspec';
 import { cellSource, injectParameters, type Notebook, type ParameterValue } from './parameters';
 
@@ -50,6 +51,11 @@ export interface RunNotebookOptions {
   out?: string;
   /** Per cell, seconds (default DEFAULT_CELL_TIMEOUT_S). */
   timeoutS?: number;
+}
+
+function jupyterEnvFor(python: string): NodeJS.ProcessEnv {
+  const venv = venvDir();
+  return python === path.join(venv, 'bin', 'python') ? jupyterEnvOf(venv).env : process.env;
 }
 
 interface RunSummary {
@@ -110,24 +116,32 @@ export async function runNotebook(file: string, opts: RunNotebookOptions = {}): 
 
   // A private kernelspec, so the run needs nothing registered in the user's Jupyter.
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbench-nb-'));
+  let child: ChildProcessByStdio<null, Readable, Readable> | undefined;
   try {
     writeKernelSpec(work);
     nb.metadata = { ...nb.metadata, kernelspec: { name: KERNEL_NAME, display_name: KERNEL_DISPLAY_NAME, language: 'typescript' } };
     const staged = path.join(work, 'input.ipynb');
     fs.writeFileSync(staged, JSON.stringify(nb));
-    const child = spawn(
+    const proc = spawn(
       python,
       [EXECUTOR, staged, outPath, '--kernel', KERNEL_NAME, '--timeout', String(opts.timeoutS ?? DEFAULT_CELL_TIMEOUT_S), '--cwd', path.dirname(input)],
-      { env: { ...process.env, JUPYTER_PATH: [work, process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter) }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        // The venv's Jupyter folders when it is the venv's Python (connection files stay out of ~).
+        env: { ...jupyterEnvFor(python), JUPYTER_PATH: [work, process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
+    child = proc;
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
+    // A tail only: the kernel's own stderr comes through here too, for as long as the notebook runs.
+    proc.stderr.on('data', (d) => (stderr = (stderr + d).slice(-8000)));
     let summary = null as RunSummary | null;
-    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
-    for await (const line of readline.createInterface({ input: child.stdout })) {
+    const closed = new Promise<number | null>((resolve) => proc.once('close', resolve));
+    for await (const line of readline.createInterface({ input: proc.stdout })) {
       let event: { event?: string } & Record<string, unknown>;
       try {
         event = JSON.parse(line);
+        if (typeof event !== 'object' || event === null) continue;
       } catch {
         continue;
       }
@@ -150,6 +164,8 @@ export async function runNotebook(file: string, opts: RunNotebookOptions = {}): 
     }
     return { outPath, cells: summary.cells };
   } finally {
+    // A failure while reading (e.g. in onCell) must not leave Jupyter and the kernel running.
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     fs.rmSync(work, { recursive: true, force: true });
   }
 }

@@ -79,7 +79,7 @@ export function describeBrowser(b: BrowserLocation): string {
 export class BrowserNotFoundError extends UserError {
   override name = 'BrowserNotFoundError';
   constructor(htmlPath: string | null, env: NodeJS.ProcessEnv = process.env) {
-    const badEnv = env.PUPPETEER_EXECUTABLE_PATH ? ` (PUPPETEER_EXECUTABLE_PATH=${env.PUPPETEER_EXECUTABLE_PATH} is not an executable file)` : '';
+    const badEnv = env.PUPPETEER_EXECUTABLE_PATH && !isExecutableFile(env.PUPPETEER_EXECUTABLE_PATH) ? ` (PUPPETEER_EXECUTABLE_PATH=${env.PUPPETEER_EXECUTABLE_PATH} is not an executable file)` : '';
     const choice = env.CLOUDBENCH_BROWSER?.trim();
     const where =
       choice === 'bundled' ? 'looked only for' : choice === 'system' ? `looked for PUPPETEER_EXECUTABLE_PATH, then ${BROWSER_NAMES.join(', ')} on PATH, not for` : `looked for PUPPETEER_EXECUTABLE_PATH, then ${BROWSER_NAMES.join(', ')} on PATH, then`;

@@ -59,9 +59,15 @@ export function installedPackage(name: string): { dir: string; version: string }
   return null;
 }
 
-/** The installed package, or null where it is absent (optional dependency omitted) or cannot run (not Linux x64). */
+/** glibc, not musl (Alpine): the build links against glibc, and the package declares no libc. */
+function hasGlibc(): boolean {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return typeof header?.glibcVersionRuntime === 'string';
+}
+
+/** The installed package, or null where it is absent (optional dependency omitted) or cannot run (not Linux x64 with glibc). */
 export function bundledChromiumPackage(): BundledChromiumPackage | null {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return null;
+  if (process.platform !== 'linux' || process.arch !== 'x64' || !hasGlibc()) return null;
   const pkg = installedPackage(PACKAGE);
   return pkg && fs.existsSync(path.join(pkg.dir, 'bin', 'chromium.br')) ? pkg : null;
 }
@@ -76,7 +82,7 @@ export function bundledChromiumExecutable(version: string): string {
 }
 
 interface TarFs {
-  extract(dir: string): NodeJS.WritableStream;
+  extract(dir: string, opts?: { chown?: boolean }): NodeJS.WritableStream;
 }
 
 async function unbrotli(from: string, to: string, mode: number): Promise<void> {
@@ -86,7 +92,8 @@ async function unbrotli(from: string, to: string, mode: number): Promise<void> {
 async function untarBrotli(from: string, dir: string): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const tar = require('tar-fs') as TarFs;
-  await pipeline(fs.createReadStream(from), zlib.createBrotliDecompress(), tar.extract(dir));
+  // chown: false: as root tar-fs would give the files the archive's uid (1000, a real user on many machines).
+  await pipeline(fs.createReadStream(from), zlib.createBrotliDecompress(), tar.extract(dir, { chown: false }));
 }
 
 /**
@@ -95,10 +102,14 @@ async function untarBrotli(from: string, dir: string): Promise<void> {
  */
 export async function ensureBundledChromium(pkg: BundledChromiumPackage, onStatus?: (line: string) => void): Promise<string> {
   const home = bundledChromiumHome(pkg.version);
+  if (fs.existsSync(path.dirname(home))) removeAbandonedStaging(home);
   if (fs.existsSync(path.join(home, 'chromium'))) return home;
   onStatus?.(`Unpacking the Chromium from npm (@sparticuz/chromium ${pkg.version}) into ${home}: once per version, ≈210 MB…`);
   fs.mkdirSync(path.dirname(home), { recursive: true });
-  const staging = fs.mkdtempSync(`${home}.staging-`);
+  // The pid in the name: a folder whose process is gone (Ctrl-C skips `finally`) is removed next time.
+  const staging = fs.mkdtempSync(`${home}.staging-${process.pid}-`);
+  // mkdtemp makes it 0700; a shared cache needs others to run it.
+  fs.chmodSync(staging, 0o755);
   try {
     await unbrotli(path.join(pkg.dir, 'bin', 'chromium.br'), path.join(staging, 'chromium'), 0o755);
     // libnss3, libnspr4, libexpat… built for the package's target (the tar holds lib/).
@@ -116,19 +127,29 @@ export async function ensureBundledChromium(pkg: BundledChromiumPackage, onStatu
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
-  removeStaleStaging(home);
   return home;
 }
 
-/** A killed unpack leaves its staging folder (200 MB): remove those older than an hour. */
-function removeStaleStaging(home: string): void {
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** An interrupted unpack leaves its staging folder (200 MB): removed once its process is gone, or after an hour. */
+function removeAbandonedStaging(home: string): void {
   const parent = path.dirname(home);
   const prefix = `${path.basename(home)}.staging-`;
   for (const name of fs.readdirSync(parent)) {
     if (!name.startsWith(prefix)) continue;
     const dir = path.join(parent, name);
+    const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
     try {
-      if (Date.now() - fs.statSync(dir).mtimeMs > 3_600_000) fs.rmSync(dir, { recursive: true, force: true });
+      const abandoned = (pid > 0 && pid !== process.pid && !isAlive(pid)) || Date.now() - fs.statSync(dir).mtimeMs > 3_600_000;
+      if (abandoned) fs.rmSync(dir, { recursive: true, force: true });
     } catch {
       /* gone already */
     }

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { writeFileAtomically } from '../durable-files';
+import { UserError } from '../errors';
 import { BrowserNotFoundError, findBrowser, type BrowserFinder } from './browser';
 import { escapeHtml } from './format';
 import { figureBlock, htmlPage, numberCaptions, paragraphBlock, renderFigureSvgs, tableBlock } from './html';
@@ -72,12 +73,17 @@ export async function writeDocument(doc: ReportDocument, outDir: string, opts: W
   writeFileAtomically(htmlPath, html);
   const result: WrittenDocument = { htmlPath, pdfPath: null, warnings: [] };
   if (opts.pdf === false) return result;
-  const browser = (opts.findBrowser ?? (() => findBrowser()))();
-  if (!browser) {
-    result.warnings.push(`PDF not written: ${new BrowserNotFoundError(htmlPath).message}`);
+  const pdfPath = path.join(outDir, `${opts.basename}.pdf`);
+  try {
+    const browser = (opts.findBrowser ?? (() => findBrowser()))();
+    if (!browser) throw new BrowserNotFoundError(htmlPath);
+    await htmlToPdf(html, pdfPath, { browser, footerText: doc.footer, onStatus: opts.onStatus });
+  } catch (err) {
+    // As for the report: the HTML stands and the PDF's problem is a warning.
+    if (!(err instanceof UserError)) throw err;
+    result.warnings.push(`PDF not written: ${err.message}`);
     return result;
   }
-  result.pdfPath = path.join(outDir, `${opts.basename}.pdf`);
-  await htmlToPdf(html, result.pdfPath, { browser, footerText: doc.footer, onStatus: opts.onStatus });
+  result.pdfPath = pdfPath;
   return result;
 }

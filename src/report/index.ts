@@ -101,15 +101,18 @@ export async function renderReport(source: string, opts: RenderReportOptions = {
   const result: RenderReportResult = { htmlPath, warnings, report, timings: { load, analyze, model, html: htmlMs, pdf: null } };
   if (!formats.has('pdf')) return result;
 
-  const browser = (opts.findBrowser ?? (() => findBrowser()))();
-  if (!browser) {
-    const err = new BrowserNotFoundError(htmlPath);
-    if (opts.requirePdf) throw err;
+  const pdfPath = path.join(outDir, REPORT_FILES.pdf);
+  try {
+    const browser = (opts.findBrowser ?? (() => findBrowser()))();
+    if (!browser) throw new BrowserNotFoundError(htmlPath);
+    await htmlToPdf(html, pdfPath, { browser, footerText: `${report.title} — run ${report.run.id}`, timeoutMs: opts.pdfTimeoutMs, onStatus: opts.onStatus });
+  } catch (err) {
+    // A PDF nobody asked for by name (the demo, `report` without --format) never fails the command:
+    // no browser, a bad CLOUDBENCH_BROWSER or one that will not start is a warning, the HTML stands.
+    if (opts.requirePdf || !(err instanceof UserError)) throw err;
     warnings.push(`PDF not written: ${err.message}`);
     return result;
   }
-  const pdfPath = path.join(outDir, REPORT_FILES.pdf);
-  await htmlToPdf(html, pdfPath, { browser, footerText: `${report.title} — run ${report.run.id}`, timeoutMs: opts.pdfTimeoutMs, onStatus: opts.onStatus });
   result.pdfPath = pdfPath;
   result.timings.pdf = clock();
   return result;
