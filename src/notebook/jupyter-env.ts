@@ -183,7 +183,10 @@ export async function ensureJupyterEnv(opts: { onStatus?: (line: string) => void
     try {
       fs.mkdirSync(path.dirname(venv), { recursive: true });
     } catch (err) {
-      throw new JupyterSetupError(`cannot make ${path.dirname(venv)} for the JupyterLab venv: ${(err as Error).message}`);
+      const e = err as NodeJS.ErrnoException;
+      // mkdir -p over a file says EEXIST (or ENOTDIR below it): name the cause, not the errno.
+      const why = e.code === 'EEXIST' || e.code === 'ENOTDIR' ? 'a file is in the way' : e.message;
+      throw new JupyterSetupError(`cannot make ${path.dirname(venv)} for the JupyterLab venv: ${why}`);
     }
     const release = await acquireInstallLock(venv);
     try {
