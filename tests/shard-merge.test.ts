@@ -84,7 +84,10 @@ describe('three shards merged into one run', () => {
     for (const [i, r] of results.entries()) {
       assert.equal(r.code, 0, `shard ${i}: ${r.stderr}`);
       shardStderr.push(r.stderr);
-      assert.doesNotMatch(r.stdout, /after its slot/, `shard ${i} ran over a slot: ${r.stdout}`);
+      // The timetable holds: a step may start a little late on a machine busy with other tests (CI saw
+      // 0.3 s, and the product warns of it, as it should), never seconds (the drift without slots was 8.7 s).
+      const late = [...r.stdout.matchAll(/starts ([\d.]+) s after its slot/g)].map((m) => Number(m[1]));
+      assert.ok(late.every((s) => s < 1.5), `shard ${i} ran over a slot by ${late.join(', ')} s: ${r.stdout}`);
       // Batches as shown (from 1): shard i has the stored b with b mod 3 = i.
       const shown = [...Array(BATCHES).keys()].filter((b) => b % SHARDS === i).map((b) => b + 1);
       assert.match(r.stdout, new RegExp(`shard ${i} of ${SHARDS}: batches ${shown.join(', ')};`));
