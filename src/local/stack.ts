@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../errors';
 import { cacheRoot } from '../paths';
+import { isProcessAlive } from '../processes';
 import { detectorThreadsFromEnv } from './detector-threads';
 import type { LocalStackConfig, LocalStackOptions, StackHostMessage, StackState } from './stack-types';
 
@@ -105,15 +106,6 @@ function stateFile(): string {
   return path.join(stackStateDir(), 'stack.json');
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The detached stack, if one is running (a stale state file is removed). */
 export function readStackState(): StackState | undefined {
   let state: StackState;
@@ -122,7 +114,7 @@ export function readStackState(): StackState | undefined {
   } catch {
     return undefined;
   }
-  if (!isAlive(state.pid)) {
+  if (!isProcessAlive(state.pid)) {
     fs.rmSync(stateFile(), { force: true });
     return undefined;
   }
@@ -166,7 +158,7 @@ export async function stopDetachedStack(timeoutMs = 15_000): Promise<boolean> {
   if (!state) return false;
   process.kill(state.pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(state.pid)) {
+  while (isProcessAlive(state.pid)) {
     if (Date.now() > deadline) {
       process.kill(state.pid, 'SIGKILL');
       break;

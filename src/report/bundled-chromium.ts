@@ -16,6 +16,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { cacheRoot } from '../paths';
+import { isProcessAlive } from '../processes';
 
 const PACKAGE = '@sparticuz/chromium';
 
@@ -130,15 +131,6 @@ export async function ensureBundledChromium(pkg: BundledChromiumPackage, onStatu
   return home;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** An interrupted unpack leaves its staging folder (200 MB): removed once its process is gone, or after an hour. */
 function removeAbandonedStaging(home: string): void {
   const parent = path.dirname(home);
@@ -148,7 +140,7 @@ function removeAbandonedStaging(home: string): void {
     const dir = path.join(parent, name);
     const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
     try {
-      const abandoned = (pid > 0 && pid !== process.pid && !isAlive(pid)) || Date.now() - fs.statSync(dir).mtimeMs > 3_600_000;
+      const abandoned = (pid > 0 && pid !== process.pid && !isProcessAlive(pid)) || Date.now() - fs.statSync(dir).mtimeMs > 3_600_000;
       if (abandoned) fs.rmSync(dir, { recursive: true, force: true });
     } catch {
       /* gone already */
