@@ -172,7 +172,7 @@ export function analyzeRun(run: AnalyzeInput, opts: AnalyzeOptions = {}): Analys
     methods: methodsText(alpha, bootstrap),
     study,
     load: load ?? null,
-    clients: clientsModel(manifest, batchRows, run.shardLoadSteps ?? [], platforms, alpha),
+    clients: clientsModel(manifest, batchRows, run.loadSteps ?? [], run.shardLoadSteps ?? [], platforms, alpha),
   };
   const bad = findNonJsonNumber(model);
   if (bad) throw new Error(`analysis produced a non-finite number at ${bad} (a bug: please report it)`);

@@ -40,10 +40,10 @@ export interface ClientMetricRow {
 export interface ClientLoadRow {
   platform: string;
   step: number;
-  /** The offered rate of the merged step (the clients' rates summed). */
+  /** The offered rate of the merged step. */
   rateRps: number;
-  /** How far apart the clients' parts of the step began, ms. */
-  startSpreadMs: number;
+  /** How far apart the clients' parts of the step began, ms (the merge records it on the step; null if it did not). */
+  startSpreadMs: number | null;
   perClient: Array<{ rateRps: number; achievedRps: number | null; p99Ms: number | null; meetsSlo: boolean } | null>;
 }
 
@@ -58,7 +58,14 @@ export interface ClientsModel {
 /** A client's own step rows, as a merged run keeps them (load-shard-steps.jsonl). */
 export type ClientStepRow = LoadStepRow & { shard: number };
 
-export function clientsModel(manifest: RunManifest, batchRows: readonly BatchRow[], shardSteps: readonly ClientStepRow[], platforms: readonly string[], alpha: number): ClientsModel | null {
+export function clientsModel(
+  manifest: RunManifest,
+  batchRows: readonly BatchRow[],
+  mergedSteps: readonly LoadStepRow[],
+  shardSteps: readonly ClientStepRow[],
+  platforms: readonly string[],
+  alpha: number,
+): ClientsModel | null {
   const merged: MergedFrom | undefined = manifest.merged;
   if (!merged) return null;
   const n = merged.shards.length;
@@ -99,11 +106,16 @@ export function clientsModel(manifest: RunManifest, batchRows: readonly BatchRow
   const load: ClientLoadRow[] = [...groups.values()]
     .filter((rows) => rows[0].step >= 0)
     .sort((a, b) => a[0].platform.localeCompare(b[0].platform) || a[0].step - b[0].step)
-    .map((rows) => ({
-      platform: rows[0].platform,
-      step: rows[0].step,
-      rateRps: rows.reduce((sum, r) => sum + r.rateRps, 0),
-      startSpreadMs: Math.max(...rows.map((r) => Date.parse(r.startedAt))) - Math.min(...rows.map((r) => Date.parse(r.startedAt))),
+    .flatMap((rows) => {
+      // The merged step already holds the full rate and the clients' start spread (merge-load.ts).
+      const merged = mergedSteps.find((m) => m.platform === rows[0].platform && m.step === rows[0].step);
+      return merged ? [{ rows, merged }] : [];
+    })
+    .map(({ rows, merged }) => ({
+      platform: merged.platform,
+      step: merged.step,
+      rateRps: merged.rateRps,
+      startSpreadMs: merged.clients?.startSpreadMs ?? null,
       perClient: clients.map((c) => {
         const r = rows.find((x) => x.shard === c.index);
         return r ? { rateRps: r.rateRps, achievedRps: r.achievedRps, p99Ms: r.corrected?.p99 ?? null, meetsSlo: r.meetsSlo } : null;

@@ -57,7 +57,7 @@ function loadTable(c: ClientsModel) {
     c.load.map((s, i) => [
       text(i === 0 || c.load[i - 1].platform !== s.platform ? s.platform : ''),
       text(num(s.rateRps)),
-      numCell(s.startSpreadMs / 1000),
+      numCell(s.startSpreadMs === null ? null : s.startSpreadMs / 1000),
       ...s.perClient.map((p) =>
         p ? text(`${num(p.rateRps)} → ${num(p.achievedRps)} · p99 ${num(p.p99Ms)}`, p.meetsSlo ? {} : { muted: true }) : missing('not measured'),
       ),
