@@ -55,7 +55,8 @@ export interface RunNotebookOptions {
 
 function jupyterEnvFor(python: string): NodeJS.ProcessEnv {
   const venv = venvDir();
-  return python === path.join(venv, 'bin', 'python') ? jupyterEnvOf(venv).env : process.env;
+  const je = jupyterEnvOf(venv);
+  return python === je.python ? je.env : process.env;
 }
 
 interface RunSummary {
@@ -75,7 +76,7 @@ function systemJupyterPython(): string | null {
 
 /** Without installing anything: the venv's Python when it is ready, else a system one with nbclient, else null. */
 export function readyJupyterPython(): string | null {
-  return isJupyterEnvReady(venvDir()) ? path.join(venvDir(), 'bin', 'python') : systemJupyterPython();
+  return isJupyterEnvReady(venvDir()) ? jupyterEnvOf(venvDir()).python : systemJupyterPython();
 }
 
 /**
@@ -83,7 +84,6 @@ export function readyJupyterPython(): string | null {
  * use), else a system Python that has nbclient (where pip cannot make the venv).
  */
 export async function findJupyterPython(onStatus?: (line: string) => void): Promise<string> {
-  if (isJupyterEnvReady(venvDir())) return (await ensureJupyterEnv({ onStatus })).python;
   try {
     return (await ensureJupyterEnv({ onStatus })).python;
   } catch (err) {
