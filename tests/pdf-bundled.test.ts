@@ -53,7 +53,7 @@ describe('PDF with the npm Chromium', { skip: pkg ? false : '@sparticuz/chromium
     const out = path.join(tmp, 'report-cli');
     const first = runCli(['report', fixture, '--format', 'html,pdf', '--out', out], bareEnv(cache));
     assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stdout, /Unpacking the Chromium from npm \(@sparticuz\/chromium [\d.]+\)/);
+    assert.match(first.stdout, /Unpacking the Chromium from npm \(@sparticuz\/chromium [\d.]+, \d+ MiB compressed\)/);
     const pdf = path.join(out, 'report.pdf');
     assert.equal(fs.readFileSync(pdf).subarray(0, 5).toString(), '%PDF-');
     if (hasCommand('pdffonts') && hasCommand('pdftotext')) {

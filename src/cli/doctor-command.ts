@@ -102,7 +102,7 @@ function jupyterChecks(): Check[] {
   const ready = isJupyterEnvReady(venv);
   const lab: Check = ready
     ? { what: 'JupyterLab (npm run lab)', ok: true, optional: true, detail: `${(spawnSync(path.join(venv, 'bin', 'jupyter'), ['lab', '--version'], { encoding: 'utf8' }).stdout ?? '').trim() || 'installed'} in ${venv}` }
-    : { what: 'JupyterLab (npm run lab)', ok: false, optional: true, detail: venvProblem() ?? `not installed yet: \`npm run lab\` installs it into ${venv} with pip (≈240 MB)` };
+    : { what: 'JupyterLab (npm run lab)', ok: false, optional: true, detail: venvProblem() ?? `not installed yet: \`npm run lab\` installs it into ${venv} with pip` };
 
   // The kernel in the venv (what `npm run lab` registers) and, when present, one in the user's Jupyter.
   const kernels: Check[] = [];

@@ -158,7 +158,7 @@ async function createVenv(venv: string, onStatus: (line: string) => void): Promi
   const python = findPython();
   if (!python) throw new JupyterSetupError('JupyterLab needs Python ≥ 3.9 (python3 on PATH): install it with `sudo apt-get install python3 python3-venv`');
   const started = Date.now();
-  onStatus(`Installing JupyterLab into ${path.relative(process.cwd(), venv) || venv} with pip (once; ≈30 s–2 min, ≈240 MB)…`);
+  onStatus(`Installing JupyterLab into ${path.relative(process.cwd(), venv) || venv} with pip (once per checkout)…`);
   makeVenv(python, venv);
   try {
     await pipInstall(jupyterEnvOf(venv).python, onStatus);

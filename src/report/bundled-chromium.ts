@@ -105,7 +105,10 @@ export async function ensureBundledChromium(pkg: BundledChromiumPackage, onStatu
   const home = bundledChromiumHome(pkg.version);
   if (fs.existsSync(path.dirname(home))) removeAbandonedStaging(home);
   if (fs.existsSync(path.join(home, 'chromium'))) return home;
-  onStatus?.(`Unpacking the Chromium from npm (@sparticuz/chromium ${pkg.version}) into ${home}: once per version, ≈210 MB…`);
+  // The size said is the archives' own (measured here), not a typed estimate of the result.
+  const archives = ['chromium.br', 'al2023.tar.br', 'swiftshader.tar.br'].map((f) => path.join(pkg.dir, 'bin', f));
+  const mib = archives.reduce((sum, f) => sum + fs.statSync(f).size, 0) / 2 ** 20;
+  onStatus?.(`Unpacking the Chromium from npm (@sparticuz/chromium ${pkg.version}, ${mib.toFixed(0)} MiB compressed) into ${home}: once per version…`);
   fs.mkdirSync(path.dirname(home), { recursive: true });
   // The pid in the name: a folder whose process is gone (Ctrl-C skips `finally`) is removed next time.
   const staging = fs.mkdtempSync(`${home}.staging-${process.pid}-`);
